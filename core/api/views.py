@@ -1,0 +1,79 @@
+"""Health and the enveloped 404 for unknown API paths."""
+
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.selectors import CONNECTED, celery_status, database_status, redis_status
+
+_STATUS_CHOICES = ["connected", "unavailable", "not_configured", "eager"]
+
+
+class HealthView(APIView):
+    """`GET /health` (and `/api/v1/health`): the spec's monitoring probe. No auth, no secrets."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="health",
+        responses={
+            (200, "application/json"): inline_serializer(
+                "Health",
+                {
+                    "status": serializers.ChoiceField(choices=["OK", "DEGRADED", "DOWN"]),
+                    "timestamp": serializers.DateTimeField(),
+                    "version": serializers.CharField(),
+                    "services": inline_serializer(
+                        "HealthServices",
+                        {
+                            "database": serializers.ChoiceField(choices=_STATUS_CHOICES),
+                            "redis": serializers.ChoiceField(choices=_STATUS_CHOICES),
+                            "celery": serializers.ChoiceField(choices=_STATUS_CHOICES),
+                        },
+                    ),
+                },
+            ),
+        },
+        description="200 when the database is reachable, 503 when not. "
+        "`status` is OK when every configured service answers, DEGRADED otherwise.",
+    )
+    def get(self, request: Request) -> Response:
+        database = database_status()
+        redis = redis_status()
+        services = {"database": database, "redis": redis, "celery": celery_status(redis=redis)}
+        if database != CONNECTED:
+            overall = "DOWN"
+        elif "unavailable" in services.values():
+            overall = "DEGRADED"
+        else:
+            overall = "OK"
+        body = {
+            "status": overall,
+            "timestamp": timezone.now(),
+            "version": settings.APP_VERSION,
+            "services": services,
+        }
+        code = status.HTTP_200_OK if database == CONNECTED else status.HTTP_503_SERVICE_UNAVAILABLE
+        return Response(body, status=code, headers={"Cache-Control": "no-store"})
+
+
+@extend_schema(exclude=True)
+class ApiNotFoundView(APIView):
+    """Every unknown path under /api/ answers the enveloped 404 (any method)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    def _not_found(self, request: Request, *args: object, **kwargs: object) -> Response:
+        raise NotFound(f"No API endpoint at {request.path}.")
+
+    get = post = put = patch = delete = head = options = _not_found

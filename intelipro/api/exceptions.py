@@ -1,0 +1,98 @@
+"""The one exception handler: every error under /api/ leaves here in the envelope."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from intelipro.api.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+# DRF's default codes that read better under another name in our contract.
+_CODE_OVERRIDES = {
+    "invalid": "validation_error",
+    "error": "error",
+    "parse_error": "parse_error",
+    "authentication_failed": "authentication_failed",
+}
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {
+        "success": False,
+        "error": {"code": code, "message": message, "details": details or {}},
+    }
+
+
+def _message_of(detail: Any) -> str:
+    if isinstance(detail, list) and detail:
+        return _message_of(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _message_of(next(iter(detail.values())))
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = DomainError(
+            "The request body is too large.", code="payload_too_large", status_code=413
+        )
+
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+
+    if isinstance(exc, exceptions.ValidationError):
+        set_rollback()
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return Response(
+            error_body("validation_error", "Invalid input: " + _message_of(exc.detail), details),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+
+    if isinstance(exc, exceptions.APIException):
+        set_rollback()
+        headers: dict[str, str] = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        details: dict[str, Any] = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            wait = int(exc.wait) + (0 if float(exc.wait).is_integer() else 1)
+            headers["Retry-After"] = str(max(wait, 1))
+            details["retry_after"] = max(wait, 1)
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        if isinstance(exc.detail, dict) and "code" in exc.detail:
+            # simplejwt's InvalidToken carries {"detail", "code", "messages"}
+            code = str(exc.detail["code"])
+            message = str(exc.detail.get("detail", exc.default_detail))
+        else:
+            message = _message_of(exc.detail)
+        return Response(
+            error_body(_CODE_OVERRIDES.get(code, code), message, details),
+            status=exc.status_code,
+            headers=headers,
+        )
+
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    set_rollback()
+    return Response(
+        error_body("server_error", "An unexpected error occurred."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

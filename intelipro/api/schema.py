@@ -1,0 +1,79 @@
+"""OpenAPI: the envelope around every response, one error shape, items named per view."""
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+
+ERROR_COMPONENT = "ErrorEnvelope"
+ERROR_RESPONSES = {
+    "400": "Invalid input (`validation_error` with field details, `parse_error` for bad JSON).",
+    "401": "Missing or invalid credentials (`not_authenticated`, `token_not_valid`).",
+    "403": "Authenticated but not allowed (`permission_denied`).",
+    "404": "Not found, or outside the caller's scope (`not_found`).",
+    "429": "Rate limited (`throttled`); see the `Retry-After` header.",
+}
+
+
+class EnvelopeAutoSchema(AutoSchema):
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        key = getattr(self.view, "pagination_items_key", None)
+        for media in (response.get("content") or {}).values():
+            schema = media.get("schema") or {}
+            props = schema.get("properties") or {}
+            if "items" in props and "pagination" in props and key:
+                props[key] = props.pop("items")
+                schema["required"] = [key, "pagination"]
+        return response
+
+
+def envelope_postprocessing_hook(
+    result: dict[str, Any], generator, request, public
+) -> dict[str, Any]:
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components[ERROR_COMPONENT] = {
+        "type": "object",
+        "required": ["success", "error"],
+        "properties": {
+            "success": {"type": "boolean", "enum": [False]},
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string", "example": "validation_error"},
+                    "message": {"type": "string"},
+                    "details": {"type": "object", "additionalProperties": True},
+                },
+            },
+        },
+    }
+    error_ref = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, response in operation["responses"].items():
+                if not str(code).startswith("2"):
+                    continue
+                for media_type, media in (response.get("content") or {}).items():
+                    if media_type != "application/json" or "schema" not in media:
+                        continue
+                    media["schema"] = {
+                        "type": "object",
+                        "required": ["success", "data"],
+                        "properties": {
+                            "success": {"type": "boolean", "enum": [True]},
+                            "data": media["schema"],
+                        },
+                    }
+            for code, description in ERROR_RESPONSES.items():
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": error_ref}},
+                    },
+                )
+    return result

@@ -1,0 +1,117 @@
+"""Rate limits from settings.THROTTLE_RATES, counted atomically in the cache (Redis when set).
+
+DRF's SimpleRateThrottle keeps a list per client and rewrites it (read-modify-write), which
+lets concurrent requests slip through. Here each window is one integer incremented with
+`cache.incr` (INCR in Redis): fixed windows, atomic, one round-trip.
+"""
+
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'5/15m' -> (5, 900); '1000/hour' -> (1000, 3600)."""
+    match = _RATE_RE.match(rate)
+    if not match:
+        raise ValueError(f"Invalid rate {rate!r}; use e.g. '5/15m', '1000/h'.")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _UNIT_SECONDS[unit]
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    count: int
+    limit: int
+    retry_after: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit
+
+
+def _window(scope: str, ident: str, period: int) -> tuple[str, int]:
+    now = int(time.time())
+    start = now - (now % period)
+    return f"rl:{scope}:{ident}:{start}", start + period - now
+
+
+def rate_hit(*, scope: str, ident: str, rate: str | None = None) -> RateWindow:
+    """Count one event for (scope, ident) in the current window and return the state."""
+    limit, period = parse_rate(rate or settings.THROTTLE_RATES[scope])
+    key, remaining = _window(scope, ident, period)
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # key expired between add and incr
+        cache.add(key, 1, timeout=period + 1)
+        count = 1
+    return RateWindow(count=count, limit=limit, retry_after=max(remaining, 1))
+
+
+def rate_peek(*, scope: str, ident: str, rate: str | None = None) -> RateWindow:
+    """Read the current window without counting."""
+    limit, period = parse_rate(rate or settings.THROTTLE_RATES[scope])
+    key, remaining = _window(scope, ident, period)
+    return RateWindow(count=int(cache.get(key) or 0), limit=limit, retry_after=max(remaining, 1))
+
+
+def rate_reset(*, scope: str, ident: str, rate: str | None = None) -> None:
+    _limit, period = parse_rate(rate or settings.THROTTLE_RATES[scope])
+    key, _remaining = _window(scope, ident, period)
+    cache.delete(key)
+
+
+def client_ip(request: Request) -> str:
+    """The client address; X-Forwarded-For is trusted only from configured proxies (nginx)."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and remote in getattr(settings, "TRUSTED_PROXIES", ("127.0.0.1",)):
+        return forwarded.split(",")[-1].strip() or remote
+    return remote
+
+
+class CacheRateThrottle(BaseThrottle):
+    """Per user (or per IP when anonymous) fixed-window throttle for one scope."""
+
+    scope = "api_general"
+
+    def get_ident_for(self, request: Request) -> str:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return f"user:{user.pk}"
+        return f"ip:{client_ip(request)}"
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        state = rate_hit(scope=self.scope, ident=self.get_ident_for(request))
+        self._retry_after = state.retry_after
+        return not state.exceeded
+
+    def wait(self) -> float | None:
+        return float(getattr(self, "_retry_after", 1))
+
+
+class GeneralRateThrottle(CacheRateThrottle):
+    scope = "api_general"
+
+
+class UploadRateThrottle(CacheRateThrottle):
+    scope = "upload"
+
+
+class AIQueryRateThrottle(CacheRateThrottle):
+    scope = "ai_queries"
+
+
+class LoginRateThrottle(CacheRateThrottle):
+    """Every login attempt per IP (failed attempts per account are counted by accounts)."""
+
+    scope = "login"

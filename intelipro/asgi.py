@@ -1,0 +1,62 @@
+"""ASGI entry point: HTTP (Django) and websockets (Channels), plus a lifespan handler.
+
+The lifespan handler captures the server's event loop for intelipro.realtime and, in
+embedded mode, starts the in-process Celery worker and beat (intelipro.embedded).
+"""
+
+import asyncio
+import importlib.util
+import os
+from typing import Any
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intelipro.settings.local")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from intelipro.realtime import register_server_loop  # noqa: E402
+
+
+def _websocket_patterns() -> list:
+    """Websocket routes of every app that has a routing module (notifications/routing.py)."""
+    patterns: list = []
+    for app in settings.PROJECT_APPS:
+        if importlib.util.find_spec(f"{app}.routing") is not None:
+            patterns += importlib.import_module(f"{app}.routing").websocket_urlpatterns
+    return patterns
+
+
+def _websocket_app() -> Any:
+    from intelipro.ws_auth import JWTAuthMiddlewareStack
+
+    return AllowedHostsOriginValidator(JWTAuthMiddlewareStack(URLRouter(_websocket_patterns())))
+
+
+router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": _websocket_app()})
+
+
+async def application(scope: dict, receive: Any, send: Any) -> None:
+    if scope["type"] != "lifespan":
+        await router(scope, receive, send)
+        return
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            register_server_loop(asyncio.get_running_loop())
+            if getattr(settings, "EMBEDDED_WORKER", False):
+                from intelipro.embedded import start_embedded_worker
+
+                await asyncio.to_thread(start_embedded_worker)
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if getattr(settings, "EMBEDDED_WORKER", False):
+                from intelipro.embedded import stop_embedded_worker
+
+                await asyncio.to_thread(stop_embedded_worker)
+            register_server_loop(None)
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,384 @@
+"""Settings shared by every environment. Every value comes from the environment.
+
+With no DATABASE_URL / REDIS_URL the product runs on an embedded default that needs no
+server: SQLite in var/, a filesystem Celery broker, an in-memory channel layer and a
+local-memory cache (see README "Embedded mode").
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from celery.schedules import crontab
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+APP_VERSION = env("APP_VERSION", default="0.1.0")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me-0123456789abcdef")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Applications -------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "channels",
+    "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+# Intelipro apps, one per domain. URLs (<app>/api/urls.py) and websocket routes
+# (<app>/routing.py) of each are mounted automatically by intelipro/urls.py and asgi.py.
+PROJECT_APPS = ["core", "accounts", "renewals", "uploads", "files", "notifications"]
+INSTALLED_APPS += PROJECT_APPS
+
+MIDDLEWARE = [
+    "intelipro.middleware.RequestIDMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "intelipro.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "intelipro.middleware.AccessLogMiddleware",
+]
+
+ROOT_URLCONF = "intelipro.urls"
+WSGI_APPLICATION = "intelipro.wsgi.application"
+ASGI_APPLICATION = "intelipro.asgi.application"
+# REST clients call the spec's paths without a trailing slash; routes accept both forms,
+# so Django must not redirect (a redirect would turn a POST into a GET).
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False  # services own their transactions (STYLE §6)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the embedded worker thread write while web requests read.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USING_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- Redis, cache, channel layer ----------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")  # empty: embedded fallbacks, no Redis needed
+EMBEDDED = not REDIS_URL  # broker, cache and channel layer need no server
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                # Redis down must not take the API down: cache misses instead of 500s.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="intelipro"),
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                # A burst of 500 events to one user must not be dropped (notifications issue).
+                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=2000),
+                "expiry": 60,
+                "prefix": env("CHANNEL_LAYER_PREFIX", default="intelipro"),
+            },
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "intelipro-embedded",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": env.int("CHANNEL_LAYER_CAPACITY", default=2000), "expiry": 60},
+        }
+    }
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "first_name", "last_name")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+JWT_SECRET = env("JWT_SECRET", default=SECRET_KEY)
+JWT_ACCESS_LIFETIME = env.int("JWT_ACCESS_LIFETIME_SECONDS", default=3600)  # spec: JWT_EXPIRY=1h
+JWT_REFRESH_LIFETIME = env.int("JWT_REFRESH_LIFETIME_SECONDS", default=86400)  # 1 day
+JWT_REFRESH_REMEMBER_ME_LIFETIME = env.int(
+    "JWT_REFRESH_REMEMBER_ME_LIFETIME_SECONDS", default=30 * 86400
+)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=JWT_ACCESS_LIFETIME),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=JWT_REFRESH_LIFETIME),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SECRET,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "sub",  # spec "JWT Token Structure"
+}
+
+# --- REST framework -----------------------------------------------------------------------
+# Rates from the spec's "Rate Limiting" table; "5/15m" means 5 per 15 minutes.
+THROTTLE_RATES = {
+    "login": env("THROTTLE_LOGIN", default="5/15m"),
+    "api_general": env("THROTTLE_API_GENERAL", default="1000/h"),
+    "upload": env("THROTTLE_UPLOAD", default="10/h"),
+    "ai_queries": env("THROTTLE_AI_QUERIES", default="100/h"),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["intelipro.api.renderers.EnvelopeJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "intelipro.api.pagination.StandardPagination",
+    "PAGE_SIZE": 10,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["intelipro.api.throttling.GeneralRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "EXCEPTION_HANDLER": "intelipro.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "intelipro.api.schema.EnvelopeAutoSchema",
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": False,  # money as JSON numbers, as the spec shows it
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Intelipro API",
+    "DESCRIPTION": (
+        "Renewal management back office. Every response is wrapped in the envelope "
+        '`{"success": true, "data": ...}`; errors are `{"success": false, "error": '
+        '{"code", "message", "details"}}`. Authenticate with `Authorization: Bearer <access_token>` '
+        "from `POST /api/v1/auth/login`. Every path works with and without a trailing slash."
+    ),
+    "VERSION": APP_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "intelipro.api.schema.envelope_postprocessing_hook",
+    ],
+}
+
+# --- Security -----------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# The spec's "Security Headers"; SecurityHeadersMiddleware sets them on every response.
+SECURITY_HEADERS = {
+    "X-XSS-Protection": "1; mode=block",
+    "Content-Security-Policy": env(
+        "CONTENT_SECURITY_POLICY",
+        default="default-src 'self'; script-src 'self' 'unsafe-inline'",
+    ),
+}
+SECURE_HSTS_SECONDS = 0  # production.py turns HSTS on behind TLS
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Content-Disposition"]
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # admin forms read the token from the form, SPA uses JWT
+
+# --- Internationalization -----------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("DJANGO_TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ---------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Email --------------------------------------------------------------------------------
+# Spec names SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASS; Django's EMAIL_* names win when set.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default=env("SMTP_HOST", default="localhost"))
+EMAIL_PORT = env.int("EMAIL_PORT", default=env.int("SMTP_PORT", default=25))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default=env("SMTP_USER", default=""))
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default=env("SMTP_PASS", default=""))
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Intelipro <no-reply@intelipro.local>")
+FRONTEND_URL = env("FRONTEND_URL", default="http://127.0.0.1:8000")
+
+# --- Celery -------------------------------------------------------------------------------
+if REDIS_URL:
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+    CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    # Embedded: a broker that needs no server. The filesystem transport crosses processes,
+    # so a management command can enqueue work for the worker running inside `make run`.
+    CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_RESULT_BACKEND = None
+    _queue_dir = VAR_DIR / "celery" / "queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True  # assume every task runs twice (STYLE §10)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The beat schedule is code (STYLE §10); core.services.beat_schedule_sync mirrors it into
+# django-celery-beat's tables after every migrate so it shows in the admin.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # every 5 minutes: proves beat is alive (last_run_at in admin) and trims old audit rows.
+    "core.heartbeat": {
+        "task": "core.tasks.heartbeat_task",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+
+# --- Observability ------------------------------------------------------------------------
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env("LOG_FORMAT", default="json")  # json | text
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "intelipro.logging.RequestIDFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "timestamp", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json",
+            "filters": ["request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        "intelipro.request": {"level": "INFO", "propagate": True},
+    },
+}
+SENTRY_DSN = env("SENTRY_DSN", default="")
+
+# --- Admin branding -----------------------------------------------------------------------
+ADMIN_SITE_HEADER = "Intelipro Operations"
+
+# --- Demo ---------------------------------------------------------------------------------
+DEMO_ADMIN_EMAIL = env("DEMO_ADMIN_EMAIL", default="admin@intelipro.local")
+DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="Intelipro-Demo-2026!")
+
+# Benchmarks mount two tiny views (bare Django vs enveloped DRF); off outside bench runs.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
+
+if SENTRY_DSN:  # pragma: no cover - needs a Sentry project
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        release=APP_VERSION,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

@@ -1,0 +1,56 @@
+"""Websocket authentication with the access JWT.
+
+The token comes from the `token` query parameter or from the `Sec-WebSocket-Protocol`
+header (`bearer, <token>`; browsers cannot set Authorization on a websocket). The user lands
+in scope["user"] (AnonymousUser when missing, invalid or expired); consumers close with 4401.
+"""
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.contrib.auth.models import AnonymousUser
+
+WS_SUBPROTOCOL = "bearer"
+
+
+def token_from_scope(scope: dict[str, Any]) -> str | None:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if query.get("token"):
+        return query["token"][0]
+    protocols = [p.strip() for p in scope.get("subprotocols") or []]
+    if WS_SUBPROTOCOL in protocols:
+        rest = [p for p in protocols if p != WS_SUBPROTOCOL]
+        return rest[0] if rest else None
+    return None
+
+
+@database_sync_to_async
+def _user_for_token(raw: str) -> Any:
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+    from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+
+    auth = JWTAuthentication()
+    try:
+        validated = auth.get_validated_token(raw)
+        user = auth.get_user(validated)
+    except (InvalidToken, TokenError, AuthenticationFailed):
+        return AnonymousUser()
+    return user if getattr(user, "is_active", False) else AnonymousUser()
+
+
+class JWTAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        scope = dict(scope)
+        raw = token_from_scope(scope)
+        scope["user"] = await _user_for_token(raw) if raw else AnonymousUser()
+        scope["ws_subprotocol"] = (
+            WS_SUBPROTOCOL if WS_SUBPROTOCOL in (scope.get("subprotocols") or []) else None
+        )
+        return await super().__call__(scope, receive, send)
+
+
+def JWTAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - mirrors AuthMiddlewareStack
+    return CookieMiddleware(SessionMiddleware(JWTAuthMiddleware(inner)))

@@ -1,0 +1,80 @@
+"""Root fixtures: API clients signed in with real JWTs, one user per role."""
+
+from collections.abc import Callable
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.tokens import access_token_for
+from tests.accounts.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Rate-limit windows and cached figures must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    """An API client that sends `Authorization: Bearer <access token>` for `user`."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return UserFactory(role="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def manager_user(db) -> User:
+    return UserFactory(role="manager")
+
+
+@pytest.fixture
+def agent_user(db) -> User:
+    return UserFactory(role="agent")
+
+
+@pytest.fixture
+def viewer_user(db) -> User:
+    return UserFactory(role="viewer")
+
+
+@pytest.fixture
+def staff_user(manager_user: User) -> User:
+    return manager_user
+
+
+@pytest.fixture
+def admin_client(client_for, admin_user: User) -> APIClient:
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def manager_client(client_for, manager_user: User) -> APIClient:
+    return client_for(manager_user)
+
+
+@pytest.fixture
+def agent_client(client_for, agent_user: User) -> APIClient:
+    return client_for(agent_user)
+
+
+@pytest.fixture
+def viewer_client(client_for, viewer_user: User) -> APIClient:
+    return client_for(viewer_user)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UploadsConfig(AppConfig):
+    """Insurers' Excel/CSV renewal files turned into customers, policies and cases."""
+
+    name = "uploads"

@@ -1,0 +1,81 @@
+"""Reads of renewals: who may see which case, policy and customer, and what lists fetch.
+
+Scope (accounts.permissions.scope_queryset): admins see everything; managers everything,
+or their branch's when they have one; agents and viewers see the cases assigned (or
+escalated) to them, and the policies and customers of those cases (plus policies whose
+agent they are). Out-of-scope rows are simply absent, so they answer 404.
+"""
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts import modules
+from accounts.permissions import scope_queryset
+from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _sees_everything(user: "User") -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser or user.role_name == modules.ADMIN:
+        return True
+    return user.role_name == modules.MANAGER and not user.branch_id
+
+
+def case_list(*, user: "User") -> QuerySet[RenewalCase]:
+    """Cases `user` may see, with what a list row shows (policy, customer, assignee)."""
+    qs = RenewalCase.objects.select_related("policy", "policy__customer", "assigned_to")
+    return scope_queryset(
+        qs,
+        user,
+        assignee_field="assigned_to",
+        branch_field="policy__branch",
+        extra_own=Q(escalated_to=user.pk) if user and user.is_authenticated else None,
+    )
+
+
+def case_get(*, user: "User", case_id: int) -> RenewalCase:
+    """One case with everything its detail page shows; raises RenewalCase.DoesNotExist."""
+    return (
+        case_list(user=user)
+        .select_related("escalated_to", "policy__branch", "batch")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id"),
+            ),
+            Prefetch("payments", queryset=Payment.objects.order_by("-paid_at", "-id")),
+        )
+        .get(pk=case_id)
+    )
+
+
+def policy_list(*, user: "User") -> QuerySet[Policy]:
+    qs = Policy.objects.select_related("customer", "agent", "branch")
+    if _sees_everything(user):
+        return qs
+    own_cases = RenewalCase.objects.filter(
+        Q(assigned_to=user.pk) | Q(escalated_to=user.pk), policy=OuterRef("pk")
+    )
+    return scope_queryset(
+        qs, user, assignee_field="agent", branch_field="branch", extra_own=Q(Exists(own_cases))
+    )
+
+
+def customer_list(*, user: "User") -> QuerySet[Customer]:
+    qs = Customer.objects.all()
+    if _sees_everything(user):
+        return qs
+    if not (user and user.is_authenticated):
+        return qs.none()
+    visible = policy_list(user=user).filter(customer=OuterRef("pk"))
+    return qs.filter(Exists(visible))
+
+
+def case_ids_visible(*, user: "User", case_ids: list[int]) -> set[int]:
+    """Which of `case_ids` the user may see (files app: may they see a case's documents?)."""
+    return set(case_list(user=user).filter(pk__in=case_ids).values_list("pk", flat=True))

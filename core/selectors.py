@@ -11,6 +11,8 @@ logger = logging.getLogger(__name__)
 CONNECTED = "connected"
 UNAVAILABLE = "unavailable"
 NOT_CONFIGURED = "not_configured"
+EAGER = "eager"
+SERVICE_STATUSES = [CONNECTED, UNAVAILABLE, NOT_CONFIGURED, EAGER]
 # Short timeouts: a health probe must answer fast even when a dependency hangs.
 REDIS_TIMEOUT_SECONDS = 0.5
 CELERY_PING_TIMEOUT_SECONDS = 1.0
@@ -43,9 +45,6 @@ def redis_status() -> str:
     except redis.RedisError:
         return UNAVAILABLE
     return CONNECTED
-
-
-EAGER = "eager"
 
 
 def celery_status(*, redis: str) -> str:

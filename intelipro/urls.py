@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import include, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.api.views import ApiNotFoundView, HealthView
+from core.api.views import ApiNotFoundView, HealthAliasView, HealthView
 from intelipro.api.routers import path
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
@@ -28,7 +28,7 @@ api_v1_patterns = [
     path(r"schema", SpectacularAPIView.as_view(), name="schema"),
     path(r"docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(r"redoc", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    path(r"health", HealthView.as_view(), name="health"),
+    path(r"health", HealthAliasView.as_view(), name="health"),
     *_app_api_patterns(),
 ]
 

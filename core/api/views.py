@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -10,9 +10,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.selectors import CONNECTED, celery_status, database_status, redis_status
-
-_STATUS_CHOICES = ["connected", "unavailable", "not_configured", "eager"]
+from core.selectors import (
+    CONNECTED,
+    SERVICE_STATUSES,
+    celery_status,
+    database_status,
+    redis_status,
+)
 
 
 class HealthView(APIView):
@@ -34,9 +38,9 @@ class HealthView(APIView):
                     "services": inline_serializer(
                         "HealthServices",
                         {
-                            "database": serializers.ChoiceField(choices=_STATUS_CHOICES),
-                            "redis": serializers.ChoiceField(choices=_STATUS_CHOICES),
-                            "celery": serializers.ChoiceField(choices=_STATUS_CHOICES),
+                            "database": serializers.ChoiceField(choices=SERVICE_STATUSES),
+                            "redis": serializers.ChoiceField(choices=SERVICE_STATUSES),
+                            "celery": serializers.ChoiceField(choices=SERVICE_STATUSES),
                         },
                     ),
                 },
@@ -63,6 +67,11 @@ class HealthView(APIView):
         }
         code = status.HTTP_200_OK if database == CONNECTED else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response(body, status=code, headers={"Cache-Control": "no-store"})
+
+
+@extend_schema_view(get=extend_schema(exclude=True))
+class HealthAliasView(HealthView):
+    """`/api/v1/health`: the same probe under the API prefix (documented once, at /health)."""
 
 
 @extend_schema(exclude=True)

@@ -50,6 +50,10 @@ def envelope_postprocessing_hook(
         },
     }
     error_ref = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    # Routes accept both forms; document them as the spec writes them, without the slash.
+    result["paths"] = {
+        (key.rstrip("/") or "/"): value for key, value in result.get("paths", {}).items()
+    }
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:

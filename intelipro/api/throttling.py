@@ -50,7 +50,8 @@ def rate_hit(*, scope: str, ident: str, rate: str | None = None) -> RateWindow:
     key, remaining = _window(scope, ident, period)
     cache.add(key, 0, timeout=period + 1)
     try:
-        count = cache.incr(key)
+        # None when the cache is down and its errors are ignored: fail open, the API stays up.
+        count = cache.incr(key) or 0
     except ValueError:  # key expired between add and incr
         cache.add(key, 1, timeout=period + 1)
         count = 1

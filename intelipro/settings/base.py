@@ -234,7 +234,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Same name as drf-spectacular's simplejwt extension, so it is one scheme either way.
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        }
+    },
+    "ENUM_NAME_OVERRIDES": {"ServiceStatusEnum": "core.selectors.SERVICE_STATUSES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "intelipro.api.schema.envelope_postprocessing_hook",
@@ -330,6 +336,42 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute="*/5"),
     },
 }
+
+# --- Notifications (notifications app) -----------------------------------------------------
+# Web push (pywebpush): VAPID keys as base64url (`vapid --gen` / py_vapid); on when both are set.
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_CLAIMS_EMAIL = env("VAPID_CLAIMS_EMAIL", default="admin@intelipro.local")
+USE_WEB_PUSH = env.bool("USE_WEB_PUSH", default=bool(VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY))
+WEB_PUSH_TTL = env.int("WEB_PUSH_TTL", default=86400)  # seconds the push service keeps a message
+WEB_PUSH_TIMEOUT = env.int("WEB_PUSH_TIMEOUT", default=10)
+# Read notifications older than this many days and expired ones are purged nightly.
+NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
+# Unread ones too, after this many days (0 keeps unread forever).
+NOTIFICATIONS_UNREAD_RETENTION_DAYS = env.int("NOTIFICATIONS_UNREAD_RETENTION_DAYS", default=365)
+# Local hour (in each user's preference time zone) at which daily digests go out.
+NOTIFICATIONS_DIGEST_DAILY_HOUR = env.int("NOTIFICATIONS_DIGEST_DAILY_HOUR", default=8)
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=6)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # every minute: deliveries due after quiet hours, and enqueues lost while the broker was down
+        "notifications.dispatch": {
+            "task": "notifications.tasks.notification_deliveries_dispatch_task",
+            "schedule": crontab(minute="*"),
+        },
+        # hourly at :00 (UTC): hourly digests, and daily digests of users whose local hour is
+        # NOTIFICATIONS_DIGEST_DAILY_HOUR
+        "notifications.digests": {
+            "task": "notifications.tasks.notification_digests_send_task",
+            "schedule": crontab(minute=0),
+        },
+        # daily 03:30 (CELERY_TIMEZONE): purge expired and old read notifications
+        "notifications.housekeeping": {
+            "task": "notifications.tasks.notification_housekeeping_task",
+            "schedule": crontab(hour=3, minute=30),
+        },
+    }
+)
 
 # --- Observability ------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()

@@ -1,0 +1,243 @@
+"""The API's conventions, through real routing: envelope, errors, slashes, pagination."""
+
+import pytest
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
+
+
+def test_success_body_is_wrapped_in_the_envelope(api_client):
+    response = api_client.get("/api/v1/_probe/echo")
+
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "data": {"ok": True, "amount": 25000.5}}
+
+
+def test_money_is_a_json_number_not_a_string(api_client):
+    response = api_client.post(
+        "/api/v1/_probe/echo", {"name": "x", "amount": "12.50"}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["data"]["amount"] == 12.5
+
+
+def test_no_content_keeps_an_empty_body(api_client):
+    response = api_client.delete("/api/v1/_probe/echo")
+
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("url", ["/api/v1/_probe/echo", "/api/v1/_probe/echo/"])
+def test_post_works_with_and_without_trailing_slash(api_client, url):
+    response = api_client.post(url, {"name": "ok", "amount": "1"}, format="json")
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("url", ["/health", "/health/", "/api/v1/health", "/api/v1/health/"])
+def test_get_works_with_and_without_trailing_slash(api_client, url):
+    response = api_client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_validation_error_has_code_and_field_details(api_client):
+    response = api_client.post(
+        "/api/v1/_probe/echo", {"name": "far too long a name", "amount": "-1"}, format="json"
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["code"] == "validation_error"
+    assert set(body["error"]["details"]) == {"name", "amount"}
+    assert body["error"]["message"]
+
+
+def test_malformed_json_is_a_parse_error(api_client):
+    response = api_client.generic(
+        "POST", "/api/v1/_probe/echo", '{"name": ', content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_unsupported_media_type_is_415(api_client):
+    response = api_client.generic(
+        "POST", "/api/v1/_probe/echo", "name=x", content_type="text/plain"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_missing_credentials_is_401(api_client):
+    response = api_client.get("/api/v1/_probe/private")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_bad_bearer_token_is_401(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-jwt")
+
+    response = api_client.get("/api/v1/_probe/private")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+
+
+def test_valid_bearer_token_is_accepted(agent_client, agent_user):
+    response = agent_client.get("/api/v1/_probe/private")
+
+    assert response.status_code == 200
+    assert response.json()["data"]["user"] == agent_user.email
+
+
+def test_django_permission_denied_is_403(api_client):
+    response = api_client.get("/api/v1/_probe/errors/django-403")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_django_http404_is_enveloped_404(api_client):
+    response = api_client.get("/api/v1/_probe/errors/django-404")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_django_validation_error_is_400_with_details(api_client):
+    response = api_client.get("/api/v1/_probe/errors/django-validation")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"email": ["Enter a valid email."]}
+
+
+@pytest.mark.parametrize("url", ["/api/v1/nothing-here", "/api/v2/cases", "/api/", "/api"])
+def test_unknown_api_url_is_enveloped_404(api_client, url):
+    response = api_client.post(url, {}, format="json")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_method_not_allowed_is_405(api_client):
+    response = api_client.put("/api/v1/_probe/echo", {}, format="json")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_domain_conflict_is_409_with_its_code_and_details(api_client):
+    response = api_client.get("/api/v1/_probe/errors/conflict")
+
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "case_invalid_transition",
+        "message": "Case is closed.",
+        "details": {"status": "lost"},
+    }
+
+
+def test_domain_error_may_be_413(api_client):
+    response = api_client.get("/api/v1/_probe/errors/too-large")
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "file_too_large"
+
+
+def test_request_body_over_the_limit_is_413(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+
+    response = api_client.post(
+        "/api/v1/_probe/echo", {"name": "x" * 500, "amount": 1}, format="json"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_throttled_is_429_with_retry_after(api_client):
+    for _ in range(2):
+        assert api_client.get("/api/v1/_probe/throttled").status_code == 200
+
+    response = api_client.get("/api/v1/_probe/throttled")
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_unexpected_error_is_500_without_internals(api_client):
+    response = api_client.get("/api/v1/_probe/errors/boom")
+
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"]["code"] == "server_error"
+    assert "hunter2" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+
+
+def test_pagination_shape_follows_the_spec(api_client):
+    response = api_client.get("/api/v1/_probe/items", {"page": 2, "limit": 10})
+
+    data = response.json()["data"]
+    assert [item["n"] for item in data["items"]] == list(range(11, 21))
+    assert data["pagination"] == {
+        "current_page": 2,
+        "total_pages": 3,
+        "total_records": 25,
+        "per_page": 10,
+    }
+
+
+def test_pagination_limit_is_capped_at_100(api_client):
+    response = api_client.get("/api/v1/_probe/items", {"limit": 1000})
+
+    assert response.json()["data"]["pagination"]["per_page"] == 100
+
+
+def test_pagination_default_is_ten_per_page(api_client):
+    response = api_client.get("/api/v1/_probe/items")
+
+    assert response.json()["data"]["pagination"]["per_page"] == 10
+    assert len(response.json()["data"]["items"]) == 10
+
+
+def test_page_past_the_end_is_empty_with_real_totals(api_client):
+    response = api_client.get("/api/v1/_probe/items", {"page": 9})
+
+    data = response.json()["data"]
+    assert data["items"] == []
+    assert data["pagination"]["total_records"] == 25
+
+
+@pytest.mark.parametrize("params", [{"page": "x"}, {"page": 0}, {"limit": -5}])
+def test_bad_page_parameters_are_400(api_client, params):
+    response = api_client.get("/api/v1/_probe/items", params)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_request_id_is_generated_and_returned(api_client):
+    response = api_client.get("/health")
+
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_caller_request_id_is_echoed(api_client):
+    response = api_client.get("/health", HTTP_X_REQUEST_ID="abc-123.x")
+
+    assert response["X-Request-ID"] == "abc-123.x"
+
+
+def test_unsafe_request_id_is_replaced(api_client):
+    response = api_client.get("/health", HTTP_X_REQUEST_ID="bad id\nInjected: 1")
+
+    assert response["X-Request-ID"] != "bad id\nInjected: 1"
+    assert len(response["X-Request-ID"]) == 32

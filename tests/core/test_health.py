@@ -1,0 +1,121 @@
+"""GET /health in all its states, against real services started by the test."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).with_name("subprocess_health.py")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(env_overrides: dict[str, str], *args: str) -> list[dict]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(env_overrides)
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def test_health_reports_the_spec_fields(api_client):
+    response = api_client.get("/health")
+
+    data = response.json()["data"]
+    assert response.status_code == 200
+    assert set(data) == {"status", "timestamp", "version", "services"}
+    assert set(data["services"]) == {"database", "redis", "celery"}
+    assert data["timestamp"].endswith("Z")
+    assert data["services"]["database"] == "connected"
+
+
+def test_health_needs_no_authentication_and_leaks_no_secrets(api_client, settings):
+    response = api_client.get("/health")
+
+    assert response.status_code == 200
+    assert settings.SECRET_KEY not in response.content.decode()
+
+
+def test_health_without_redis_is_not_configured(tmp_path):
+    (probe,) = _run({"DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite3'}"})
+
+    assert probe["health_status"] == 200
+    assert probe["health"]["data"]["services"]["redis"] == "not_configured"
+
+
+def test_health_is_503_when_the_database_is_down(tmp_path):
+    port = _free_port()  # nothing listens there
+
+    (probe,) = _run({"DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/nope"})
+
+    assert probe["health_status"] == 503
+    assert probe["health"]["data"]["services"]["database"] == "unavailable"
+    assert probe["health"]["data"]["status"] == "DOWN"
+
+
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="redis-server binary not installed"
+)
+def test_stopping_redis_turns_health_unavailable_while_the_api_answers(tmp_path):
+    port = _free_port()
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+        before, after = _run(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite3'}",
+                "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+            },
+            str(redis.pid),
+        )
+    finally:
+        redis.kill()
+        redis.wait()
+
+    assert before["health"]["data"]["services"]["redis"] == "connected"
+    assert after["health"]["data"]["services"]["redis"] == "unavailable"
+    assert after["health"]["data"]["status"] == "DEGRADED"
+    assert after["health_status"] == 200
+    assert after["api_status"] == 200

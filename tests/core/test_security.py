@@ -1,0 +1,119 @@
+"""The spec's security headers, CSRF, CORS and production settings guards."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "X-XSS-Protection": "1; mode=block",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+@pytest.mark.parametrize("url", ["/health", "/api/v1/nowhere", "/admin/login/"])
+def test_spec_security_headers_on_api_and_admin_responses(client, url):
+    response = client.get(url)
+
+    for header, value in SPEC_HEADERS.items():
+        assert response[header] == value, header
+
+
+def test_no_hsts_outside_production_settings(client):
+    response = client.get("/health")
+
+    assert "Strict-Transport-Security" not in response
+
+
+def test_hsts_in_production_behind_tls(client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+    response = client.get("/health", secure=True)
+
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_admin_login_requires_csrf_token(admin_user):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+
+    response = csrf_client.post(
+        "/admin/login/", {"username": admin_user.email, "password": "Correct-Horse-Battery-42"}
+    )
+
+    assert response.status_code == 403
+
+
+def test_admin_is_branded(client):
+    response = client.get("/admin/login/")
+
+    assert "Intelipro Operations" in response.content.decode()
+
+
+def test_cors_allows_only_listed_origins(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+
+    allowed = client.get("/health", HTTP_ORIGIN="https://app.example.com")
+    denied = client.get("/health", HTTP_ORIGIN="https://evil.example.com")
+
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert "Access-Control-Allow-Origin" not in denied
+
+
+def _import_production(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    clean.update(env)
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", "import intelipro.settings.production"],
+        env=clean,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _import_production(DJANGO_ALLOWED_HOSTS="api.example.com")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_default_secret_key():
+    result = _import_production(
+        DJANGO_SECRET_KEY="insecure-dev-key-change-me-0123456789abcdef",
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_refuses_debug_true():
+    result = _import_production(
+        DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="api.example.com", DJANGO_DEBUG="true"
+    )
+
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_production_starts_with_proper_values():
+    result = _import_production(
+        DJANGO_SECRET_KEY="k" * 50, JWT_SECRET="j" * 50, DJANGO_ALLOWED_HOSTS="api.example.com"
+    )
+
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,54 @@
+"""The deployment files describe the spec's production layout with one image."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_the_production_services():
+    services = _compose()["services"]
+
+    assert {"api", "worker", "beat", "db", "redis", "nginx"} <= set(services)
+    assert services["db"]["image"] == "postgres:15"
+    assert services["redis"]["image"].startswith("redis:7")
+
+
+def test_app_roles_share_one_image_and_differ_by_command():
+    services = _compose()["services"]
+
+    images = {services[name]["image"] for name in ("api", "worker", "beat")}
+    assert images == {"intelipro/api:latest"}
+    assert "uvicorn.workers.UvicornWorker" in services["api"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "intelipro", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "intelipro", "beat"]
+    assert "django_celery_beat.schedulers:DatabaseScheduler" in services["beat"]["command"]
+
+
+def test_compose_commands_point_at_real_modules():
+    import importlib
+
+    assert importlib.import_module("intelipro.asgi").application
+    assert importlib.import_module("intelipro.celery").app.main == "intelipro"
+
+
+def test_nginx_config_is_mounted_and_proxies_websockets():
+    nginx = _compose()["services"]["nginx"]
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+
+    assert any(volume.startswith("./deploy/nginx.conf:") for volume in nginx["volumes"])
+    assert "proxy_set_header Upgrade $http_upgrade" in conf
+
+
+def test_dockerfile_is_multi_stage_non_root_and_collects_static():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert dockerfile.count("FROM ") >= 2
+    assert "\nUSER app" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert dockerfile.index("COPY requirements/") < dockerfile.index("COPY --chown=app:app . .")

@@ -345,6 +345,8 @@ VAPID_CLAIMS_EMAIL = env("VAPID_CLAIMS_EMAIL", default="admin@intelipro.local")
 USE_WEB_PUSH = env.bool("USE_WEB_PUSH", default=bool(VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY))
 WEB_PUSH_TTL = env.int("WEB_PUSH_TTL", default=86400)  # seconds the push service keeps a message
 WEB_PUSH_TIMEOUT = env.int("WEB_PUSH_TIMEOUT", default=10)
+# Real push services are https; tests and local stand-ins may use http.
+WEB_PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("WEB_PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
 # Read notifications older than this many days and expired ones are purged nightly.
 NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
 # Unread ones too, after this many days (0 keeps unread forever).

@@ -1,0 +1,24 @@
+"""Every write of the notifications app. Other apps import from here:
+
+from notifications.services import notification_create, notification_event_send
+"""
+
+from notifications.services.inbox import (
+    notification_create,
+    notification_delete,
+    notification_event_send,
+    notification_mark_all_read,
+    notification_mark_read,
+    notification_payload,
+    user_group,
+)
+
+__all__ = [
+    "notification_create",
+    "notification_delete",
+    "notification_event_send",
+    "notification_mark_all_read",
+    "notification_mark_read",
+    "notification_payload",
+    "user_group",
+]

@@ -1,0 +1,285 @@
+"""The inbox: create notifications, live events, read/unread, delete.
+
+`notification_create` and `notification_event_send` are the only ways any app notifies a
+user. Both publish on commit only (Zulip's send_event_on_commit), so a rolled-back change
+never reaches a websocket, a mailbox or a phone.
+"""
+
+import datetime as dt
+import logging
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.services import audit_log
+from intelipro.realtime import group_send
+from notifications import selectors
+from notifications.errors import (
+    NotificationInvalidPriorityError,
+    NotificationInvalidTypeError,
+    NotificationNotFoundError,
+)
+from notifications.models import (
+    Notification,
+    NotificationDelivery,
+    NotificationPreference,
+    NotificationPriority,
+    NotificationType,
+    PushSubscription,
+)
+from notifications.preferences import channel_enabled, quiet_hours_end
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+# Channel-layer message type handled by NotificationConsumer.client_events: one layer message
+# carries every client frame of one change (e.g. notification.created + unread_count), which
+# halves layer traffic and keeps the two frames in order.
+CLIENT_EVENTS = "client.events"
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group every websocket of one user joins."""
+    return f"user.{user_id}"
+
+
+def notification_payload(notification: Notification) -> dict[str, Any]:
+    """The JSON shape of a notification, identical over REST and websocket."""
+    from notifications.api.serializers import NotificationSerializer
+
+    return dict(NotificationSerializer(notification).data)
+
+
+def _publish(user_id: int, events: list[dict[str, Any]]) -> None:
+    group_send(user_group(user_id), {"type": CLIENT_EVENTS, "events": events})
+
+
+def _unread_event(user_id: int) -> dict[str, Any]:
+    return {
+        "type": "unread_count",
+        "data": {"unread_count": selectors.notification_unread_count(user_id=user_id)},
+    }
+
+
+def _publish_with_count(user_id: int, events: list[dict[str, Any]]) -> None:
+    """After commit: the frames plus the fresh unread count, in one layer message."""
+    _publish(user_id, [*events, _unread_event(user_id)])
+
+
+def notification_create(
+    *,
+    user: "User | int",
+    type: str,
+    title: str,
+    message: str,
+    data: dict[str, Any] | None = None,
+    priority: str = NotificationPriority.MEDIUM,
+    expires_at: dt.datetime | None = None,
+) -> Notification:
+    """Store a notification for `user` (a User or a user id) in the caller's transaction.
+
+    On commit only: pushes `notification.created` and `unread_count` to the user's
+    websockets (when in-app is on for the type) and queues email and web-push deliveries
+    according to the user's preferences (quiet hours delay them, digest mode batches email;
+    `urgent` priority skips both). On rollback nothing is sent. Raises
+    NotificationInvalidTypeError / NotificationInvalidPriorityError for unknown values.
+    """
+    if type not in NotificationType.values:
+        raise NotificationInvalidTypeError(details={"type": type})
+    if priority not in NotificationPriority.values:
+        raise NotificationInvalidPriorityError(details={"priority": priority})
+    user_id = user if isinstance(user, int) else user.pk
+    now = timezone.now()
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            user_id=user_id,
+            type=type,
+            title=title[:255],
+            message=message,
+            data=data,
+            priority=priority,
+            expires_at=expires_at,
+        )
+        pref = NotificationPreference.objects.filter(user_id=user_id).first()
+        deliveries = _deliveries_plan(notification=notification, pref=pref, now=now)
+        payload = notification_payload(notification)
+        live = channel_enabled(pref, type, "in_app")
+        transaction.on_commit(
+            partial(
+                _publish_with_count,
+                user_id,
+                [{"type": "notification.created", "data": payload}] if live else [],
+            ),
+            robust=True,  # the row is committed; a layer outage must not fail the caller
+        )
+        due = [d for d in deliveries if not d.digest and d.scheduled_for is None]
+        if due:
+            transaction.on_commit(partial(_enqueue_deliveries, due), robust=True)
+    return notification
+
+
+def _deliveries_plan(
+    *, notification: Notification, pref: NotificationPreference | None, now: dt.datetime
+) -> list[NotificationDelivery]:
+    """Create the email/push delivery rows preferences ask for (caller's transaction)."""
+    urgent = notification.priority == NotificationPriority.URGENT
+    scheduled_for = None if urgent else quiet_hours_end(pref, now)
+    rows: list[NotificationDelivery] = []
+    if channel_enabled(pref, notification.type, "email"):
+        digest = (
+            not urgent
+            and pref is not None
+            and pref.email_digest != NotificationPreference.Digest.OFF
+        )
+        rows.append(
+            NotificationDelivery(
+                notification=notification,
+                channel=NotificationDelivery.Channel.EMAIL,
+                digest=digest,
+                scheduled_for=None if digest else scheduled_for,
+            )
+        )
+    if settings.USE_WEB_PUSH and channel_enabled(pref, notification.type, "push"):
+        sub_ids = PushSubscription.objects.filter(user_id=notification.user_id).values_list(
+            "id", flat=True
+        )
+        rows += [
+            NotificationDelivery(
+                notification=notification,
+                channel=NotificationDelivery.Channel.PUSH,
+                subscription_id=sub_id,
+                scheduled_for=scheduled_for,
+            )
+            for sub_id in sub_ids
+        ]
+    if rows:
+        NotificationDelivery.objects.bulk_create(rows)
+    return rows
+
+
+def _enqueue_deliveries(deliveries: list[NotificationDelivery]) -> None:
+    from notifications.tasks import notification_email_send_task, notification_push_send_task
+
+    for delivery in deliveries:
+        task = (
+            notification_email_send_task
+            if delivery.channel == NotificationDelivery.Channel.EMAIL
+            else notification_push_send_task
+        )
+        # A lost enqueue (broker down) is picked up by notification_deliveries_dispatch_task.
+        task.delay(delivery_id=delivery.pk)
+
+
+def notification_event_send(*, user_id: int, type: str, data: dict[str, Any]) -> None:
+    """Send a transient live event `{"type": type, "data": data}` to a user's websockets.
+
+    Nothing is stored (e.g. batch upload `progress`). Sent when the caller's transaction
+    commits (immediately outside a transaction); dropped on rollback. Best effort: a client
+    that was offline does not get it on `sync`.
+    """
+    transaction.on_commit(
+        partial(_publish, user_id, [{"type": type, "data": data}]),
+        robust=True,
+    )
+
+
+def notification_mark_read(*, user: "User", notification_id: int) -> Notification:
+    """Mark one of the user's notifications read; repeating it is a no-op (read_at kept)."""
+    now = timezone.now()
+    with transaction.atomic():
+        notification = selectors.notification_get(user_id=user.pk, notification_id=notification_id)
+        if notification is None:
+            raise NotificationNotFoundError(details={"id": notification_id})
+        # Compare-and-set: two tabs marking at once record one read_at and one audit event.
+        changed = Notification.objects.filter(pk=notification.pk, read_status=False).update(
+            read_status=True, read_at=now, updated_at=now
+        )
+        notification.refresh_from_db()
+        if changed:
+            audit_log(action="notification.read", actor=user, obj=notification)
+            transaction.on_commit(
+                partial(
+                    _publish_with_count,
+                    user.pk,
+                    [
+                        {
+                            "type": "notification.read",
+                            "data": {
+                                "ids": [notification.pk],
+                                "all": False,
+                                "read_at": notification_payload(notification)["read_at"],
+                            },
+                        }
+                    ],
+                ),
+                robust=True,
+            )
+    return notification
+
+
+def notification_mark_all_read(*, user: "User", type: str | None = None) -> int:
+    """Mark every unread notification of the user (optionally of one type) read.
+
+    Returns how many changed. One UPDATE, however many rows.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        qs = Notification.objects.filter(user_id=user.pk, read_status=False)
+        if type and type != "all":
+            qs = qs.filter(type=type)
+        changed = qs.update(read_status=True, read_at=now, updated_at=now)
+        if changed:
+            audit_log(
+                action="notification.read_all",
+                actor=user,
+                object_type="notifications.notification",
+                changes={"count": changed, "type": type or "all"},
+            )
+            read_at = notification_payload(Notification(read_at=now))["read_at"]
+            transaction.on_commit(
+                partial(
+                    _publish_with_count,
+                    user.pk,
+                    [
+                        {
+                            "type": "notification.read",
+                            "data": {
+                                "ids": [],
+                                "all": True,
+                                "type": type or "all",
+                                "read_at": read_at,
+                            },
+                        }
+                    ],
+                ),
+                robust=True,
+            )
+    return changed
+
+
+def notification_delete(*, user: "User", notification_id: int) -> None:
+    """Delete one of the user's notifications (its deliveries go with it)."""
+    with transaction.atomic():
+        notification = selectors.notification_get(user_id=user.pk, notification_id=notification_id)
+        if notification is None:
+            raise NotificationNotFoundError(details={"id": notification_id})
+        audit_log(
+            action="notification.delete",
+            actor=user,
+            obj=notification,
+            changes={"type": notification.type, "title": notification.title},
+        )
+        notification.delete()
+        transaction.on_commit(
+            partial(
+                _publish_with_count,
+                user.pk,
+                [{"type": "notification.deleted", "data": {"id": notification_id}}],
+            ),
+            robust=True,
+        )

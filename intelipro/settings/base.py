@@ -401,7 +401,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
-        "intelipro.request": {"level": "INFO", "propagate": True},
+        "intelipro.request": {"level": LOG_LEVEL, "propagate": True},
     },
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")
@@ -426,3 +426,57 @@ if SENTRY_DSN:  # pragma: no cover - needs a Sentry project
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
     )
+
+# --- Files (files app: uploads, scanning, thumbnails, storage) -----------------------------
+FILES_MAX_UPLOAD_BYTES = env.int("FILES_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)  # → 413
+# Uploads up to this size are scanned inside the request when a scanner (CLAMAV_URL) is set,
+# so most answer already "clean"; bigger ones (and scanner outages) go to the scan task.
+FILES_SYNC_SCAN_MAX_BYTES = env.int("FILES_SYNC_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+CLAMAV_URL = env("CLAMAV_URL", default="")  # unix:///run/clamav/clamd.ctl | tcp://127.0.0.1:3310
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=60.0)
+# Dev only: serve files whose scan is still pending (never infected/quarantined ones).
+FILES_ALLOW_PENDING_DOWNLOADS = env.bool("FILES_ALLOW_PENDING_DOWNLOADS", default=False)
+FILES_PUBLIC_LINK_TTL_MINUTES = env.int("FILES_PUBLIC_LINK_TTL_MINUTES", default=15)
+FILES_PRESIGNED_URL_TTL_SECONDS = env.int("FILES_PRESIGNED_URL_TTL_SECONDS", default=60)
+FILES_THUMBNAIL_SIZE = env.int("FILES_THUMBNAIL_SIZE", default=320)  # longest side, px
+# Decompression-bomb guard: images with more pixels are not decoded (Pillow raises).
+FILES_THUMBNAIL_MAX_PIXELS = env.int("FILES_THUMBNAIL_MAX_PIXELS", default=40_000_000)
+# S3 when a bucket is configured (spec names AWS_BUCKET_NAME/AWS_REGION), else var/media.
+AWS_BUCKET_NAME = env("AWS_BUCKET_NAME", default=env("AWS_STORAGE_BUCKET_NAME", default=""))
+if AWS_BUCKET_NAME:
+    STORAGES["files"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_BUCKET_NAME,
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "region_name": env("AWS_REGION", default=None),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),  # MinIO, moto in tests
+            "default_acl": None,  # bucket policy decides; objects are never public-read
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": FILES_PRESIGNED_URL_TTL_SECONDS,
+            # Spec: server-side encryption (aws:kms + AWS_SSE_KMS_KEY_ID = customer-managed key).
+            "object_parameters": {
+                k: v
+                for k, v in {
+                    "ServerSideEncryption": env("AWS_SSE", default="AES256"),
+                    "SSEKMSKeyId": env("AWS_SSE_KMS_KEY_ID", default=""),
+                }.items()
+                if v
+            },
+        },
+    }
+else:
+    STORAGES["files"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Under MEDIA_ROOT (read lazily, so test settings can move it). Never served as
+        # static: downloads stream through the permission check.
+        "OPTIONS": {},
+    }
+CELERY_BEAT_SCHEDULE["files.maintenance"] = {
+    # every 15 minutes: re-enqueue scans stuck in pending (scanner was down) and purge
+    # blobs whose last reference went (a crashed purge is retried here).
+    "task": "files.tasks.file_maintenance_task",
+    "schedule": crontab(minute="*/15"),
+}

@@ -480,3 +480,37 @@ CELERY_BEAT_SCHEDULE["files.maintenance"] = {
     "task": "files.tasks.file_maintenance_task",
     "schedule": crontab(minute="*/15"),
 }
+
+# --- Renewals (renewals app, docs/renewals.md) -------------------------------------------------
+# Days before the renewal date at which reminders go out (comma separated).
+RENEWALS_REMINDER_WINDOWS = env.list("RENEWALS_REMINDER_WINDOWS", cast=int, default=[30, 15, 7, 1])
+# Untouched cases of these priorities are escalated to the branch manager after N days.
+RENEWALS_ESCALATION_STALE_DAYS = env.int("RENEWALS_ESCALATION_STALE_DAYS", default=3)
+RENEWALS_ESCALATION_PRIORITIES = env.list(
+    "RENEWALS_ESCALATION_PRIORITIES", default=["high", "urgent"]
+)
+RENEWALS_ESCALATION_MAX_PER_RUN = env.int("RENEWALS_ESCALATION_MAX_PER_RUN", default=5000)
+# Dashboard figures are cached per scope + parameters; writes bump a version key.
+RENEWALS_DASHBOARD_CACHE_SECONDS = env.int("RENEWALS_DASHBOARD_CACHE_SECONDS", default=300)
+# Shared secret of the payment gateway: POST /webhooks/payments is signed with
+# HMAC-SHA256(secret, raw body) in the X-Signature header. Empty: every webhook is refused.
+PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # daily 06:00 (CELERY_TIMEZONE): renewal reminders T-30/15/7/1, before agents start
+        "renewals.reminders": {
+            "task": "renewals.tasks.case_reminders_run_task",
+            "schedule": crontab(minute=0, hour=6),
+        },
+        # daily 01:00: lapse cases past renewal date + grace period without payment
+        "renewals.lapse": {
+            "task": "renewals.tasks.cases_lapse_task",
+            "schedule": crontab(minute=0, hour=1),
+        },
+        # daily 07:00: escalate untouched high/urgent cases to the branch manager
+        "renewals.auto_escalate": {
+            "task": "renewals.tasks.cases_auto_escalate_task",
+            "schedule": crontab(minute=0, hour=7),
+        },
+    }
+)

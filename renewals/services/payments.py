@@ -1,0 +1,289 @@
+"""Payments: recorded by staff, or pushed by the payment gateway's webhook.
+
+A payment reference is unique (database constraint), so a redelivered webhook or a double
+click finds the existing row and changes nothing. When the payments cover the renewal amount
+an open case becomes `renewed` and its scheduled reminders are cancelled.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.services import audit_log
+from renewals import lifecycle
+from renewals.errors import (
+    CaseClosedError,
+    PaymentDuplicateReferenceError,
+    PaymentInvalidError,
+    WebhookSignatureInvalidError,
+)
+from renewals.models import CaseEvent, Payment, RenewalCase, UnmatchedPayment
+from renewals.services.events import case_event_add
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def payment_record_locked(
+    *,
+    case: RenewalCase,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    paid_at: dt.datetime,
+    source: str,
+    actor: "User | None",
+    auto_renew: bool = True,
+) -> Payment:
+    """Record a payment on a case the caller has locked (inside its transaction).
+
+    Updates amount_paid / payment_status / method / date (no save of the case when
+    auto_renew is False: the caller saves); renews an open case once it is covered.
+    """
+    if amount <= 0:
+        raise PaymentInvalidError("The amount must be positive.", details={"amount": str(amount)})
+    payment = Payment.objects.create(
+        case=case,
+        amount=amount,
+        method=method or "",
+        reference=reference or "",
+        paid_at=paid_at,
+        source=source,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    case.amount_paid = (case.amount_paid or Decimal("0")) + amount
+    covered = case.renewal_amount is None or case.amount_paid >= case.renewal_amount
+    case.payment_status = (
+        RenewalCase.PaymentStatus.COMPLETED if covered else RenewalCase.PaymentStatus.PARTIAL
+    )
+    case.payment_method = method or case.payment_method
+    case.payment_date = paid_at
+    case_event_add(
+        case=case,
+        kind=CaseEvent.Kind.PAYMENT_RECORDED,
+        actor=actor,
+        action=f"Payment of {amount} received" + (f" ({method})" if method else ""),
+        details=f"Reference {reference}" if reference else "",
+        new_value={
+            "payment_id": payment.pk,
+            "amount": str(amount),
+            "amount_paid": str(case.amount_paid),
+            "source": source,
+        },
+    )
+    if not auto_renew:
+        return payment
+    fields = ["amount_paid", "payment_status", "payment_method", "payment_date", "updated_at"]
+    if covered:
+        from renewals.services.cases import _apply_status
+        from renewals.services.reminders import case_reminders_cancel
+
+        case_reminders_cancel(case=case)
+        if case.status in lifecycle.OPEN_STATUSES:
+            fields += _apply_status(
+                case=case,
+                target=lifecycle.Status.RENEWED,
+                actor=actor,
+                details="Renewal amount covered by payments",
+            )
+    if actor is not None:
+        case.last_activity_at = timezone.now()
+        fields.append("last_activity_at")
+    case.save(update_fields=sorted(set(fields)))
+    return payment
+
+
+def payment_record(
+    *,
+    case_id: int,
+    actor: "User | None",
+    amount: Decimal,
+    method: str = "",
+    reference: str = "",
+    paid_at: dt.datetime | None = None,
+    source: str = Payment.Source.MANUAL,
+) -> tuple[Payment, bool]:
+    """POST /cases/{id}/payments. Returns (payment, created).
+
+    A repeated reference on the same case returns the existing payment (created=False);
+    on another case it raises PaymentDuplicateReferenceError. Closed cases refuse
+    payments from staff (reopen first); the gateway's are always stored.
+    """
+    try:
+        with transaction.atomic():
+            case = RenewalCase.objects.select_for_update().get(pk=case_id)
+            if reference:
+                existing = Payment.objects.filter(reference=reference).first()
+                if existing is not None:
+                    if existing.case_id != case.pk:
+                        raise PaymentDuplicateReferenceError(details={"reference": reference})
+                    return existing, False
+            if source == Payment.Source.MANUAL and case.status in lifecycle.CLOSED_STATUSES:
+                raise CaseClosedError(details={"status": case.status})
+            payment = payment_record_locked(
+                case=case,
+                amount=amount,
+                method=method,
+                reference=reference,
+                paid_at=paid_at or timezone.now(),
+                source=source,
+                actor=actor,
+            )
+    except IntegrityError as exc:  # a concurrent request stored the same reference first
+        existing = Payment.objects.filter(reference=reference).first()
+        if existing is not None and existing.case_id == case_id:
+            return existing, False
+        raise PaymentDuplicateReferenceError(details={"reference": reference}) from exc
+    return payment, True
+
+
+# --- Payment gateway webhook ------------------------------------------------------------------
+
+SIGNATURE_HEADER = "X-Signature"
+SUCCESS_EVENTS = {"payment.succeeded", "payment.completed", "payment.captured"}
+FAILURE_EVENTS = {"payment.failed"}
+
+
+def webhook_signature_verify(*, body: bytes, signature: str) -> None:
+    """HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET, hex; `sha256=` prefix allowed.
+
+    Raises WebhookSignatureInvalidError (401) when missing, wrong, or no secret configured.
+    """
+    secret = settings.PAYMENT_WEBHOOK_SECRET
+    if not secret or not signature:
+        raise WebhookSignatureInvalidError()
+    given = signature.strip()
+    if given.lower().startswith("sha256="):
+        given = given[7:]
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, given.lower()):
+        raise WebhookSignatureInvalidError()
+
+
+def _match_case(*, case_number: str, policy_number: str) -> RenewalCase | None:
+    if case_number:
+        case = RenewalCase.objects.filter(case_number=case_number).first()
+        if case is not None:
+            return case
+    if policy_number:
+        qs = RenewalCase.objects.filter(policy__policy_number=policy_number)
+        return (
+            qs.filter(status__in=lifecycle.OPEN_STATUSES).order_by("-renewal_date").first()
+            or qs.order_by("-renewal_date", "-id").first()
+        )
+    return None
+
+
+def payment_webhook_process(*, event: dict[str, Any]) -> dict[str, Any]:
+    """Apply one verified gateway event. Idempotent on the gateway's payment reference.
+
+    Returns {"status": recorded|duplicate|unmatched|failed_recorded|ignored, ...}.
+    """
+    kind = event["event"]
+    reference = event["reference"]
+    if kind in FAILURE_EVENTS:
+        case = _match_case(
+            case_number=event.get("case_number", ""), policy_number=event.get("policy_number", "")
+        )
+        if case is None:
+            return {"status": "ignored", "reason": "no matching case"}
+        with transaction.atomic():
+            case = RenewalCase.objects.select_for_update().get(pk=case.pk)
+            if case.payment_status in (
+                RenewalCase.PaymentStatus.COMPLETED,
+                RenewalCase.PaymentStatus.FAILED,
+            ):
+                return {"status": "duplicate", "case_id": case.pk}
+            case.payment_status = RenewalCase.PaymentStatus.FAILED
+            case.save(update_fields=["payment_status", "updated_at"])
+            case_event_add(
+                case=case,
+                kind=CaseEvent.Kind.UPDATED,
+                actor=None,
+                action="Payment failed at the gateway",
+                details=str(event.get("failure_reason", ""))[:500],
+                new_value={"payment_status": "failed", "reference": reference},
+            )
+        return {"status": "failed_recorded", "case_id": case.pk}
+    if kind not in SUCCESS_EVENTS:
+        return {"status": "ignored", "reason": f"event {kind} not handled"}
+
+    existing = Payment.objects.filter(reference=reference).first()
+    if existing is not None:
+        return {"status": "duplicate", "payment_id": existing.pk, "case_id": existing.case_id}
+    if UnmatchedPayment.objects.filter(reference=reference).exists():
+        return {"status": "duplicate", "unmatched": True}
+    case = _match_case(
+        case_number=event.get("case_number", ""), policy_number=event.get("policy_number", "")
+    )
+    paid_at = event.get("paid_at") or timezone.now()
+    if case is None:
+        try:
+            with transaction.atomic():
+                row = UnmatchedPayment.objects.create(
+                    reference=reference,
+                    case_reference=event.get("case_number") or event.get("policy_number") or "",
+                    amount=event["amount"],
+                    method=event.get("method", ""),
+                    paid_at=paid_at,
+                    payload=event.get("raw") or {},
+                )
+                audit_log(
+                    action="payment.unmatched",
+                    actor=None,
+                    obj=row,
+                    changes={"reference": reference, "amount": str(event["amount"])},
+                )
+        except IntegrityError:
+            return {"status": "duplicate", "unmatched": True}
+        return {"status": "unmatched", "unmatched_payment_id": row.pk}
+    payment, created = payment_record(
+        case_id=case.pk,
+        actor=None,
+        amount=event["amount"],
+        method=event.get("method", ""),
+        reference=reference,
+        paid_at=paid_at,
+        source=Payment.Source.GATEWAY,
+    )
+    return {
+        "status": "recorded" if created else "duplicate",
+        "payment_id": payment.pk,
+        "case_id": case.pk,
+    }
+
+
+def unmatched_payment_resolve(
+    *, unmatched_id: int, case_id: int, actor: "User"
+) -> tuple[Payment, bool]:
+    """Staff match a stored unmatched payment to a case (admin action)."""
+    with transaction.atomic():
+        row = UnmatchedPayment.objects.select_for_update().get(pk=unmatched_id)
+        if row.status == UnmatchedPayment.Status.RESOLVED and row.resolved_case_id:
+            existing = Payment.objects.get(reference=row.reference)
+            return existing, False
+        payment, created = payment_record(
+            case_id=case_id,
+            actor=actor,
+            amount=row.amount,
+            method=row.method,
+            reference=row.reference,
+            paid_at=row.paid_at or row.created_at,
+            source=Payment.Source.GATEWAY,
+        )
+        row.status = UnmatchedPayment.Status.RESOLVED
+        row.resolved_case_id = case_id
+        row.save(update_fields=["status", "resolved_case", "updated_at"])
+        audit_log(
+            action="payment.unmatched_resolved",
+            actor=actor,
+            obj=row,
+            changes={"case_id": case_id, "payment_id": payment.pk},
+        )
+    return payment, created

@@ -3,6 +3,8 @@
 The token comes from the `token` query parameter or from the `Sec-WebSocket-Protocol`
 header (`bearer, <token>`; browsers cannot set Authorization on a websocket). The user lands
 in scope["user"] (AnonymousUser when missing, invalid or expired); consumers close with 4401.
+scope["auth_expires_at"] holds the token's `exp` (epoch seconds) so a consumer can close the
+socket with 4401 when the token it was opened with expires.
 """
 
 from typing import Any
@@ -28,7 +30,8 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
 
 
 @database_sync_to_async
-def _user_for_token(raw: str) -> Any:
+def _user_for_token(raw: str) -> tuple[Any, int | None]:
+    """(user, token exp) for a valid access token of an active user, else (anonymous, None)."""
     from rest_framework_simplejwt.authentication import JWTAuthentication
     from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
@@ -37,15 +40,20 @@ def _user_for_token(raw: str) -> Any:
         validated = auth.get_validated_token(raw)
         user = auth.get_user(validated)
     except (InvalidToken, TokenError, AuthenticationFailed):
-        return AnonymousUser()
-    return user if getattr(user, "is_active", False) else AnonymousUser()
+        return AnonymousUser(), None
+    if not getattr(user, "is_active", False):
+        return AnonymousUser(), None
+    exp = validated.get("exp")
+    return user, int(exp) if exp is not None else None
 
 
 class JWTAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
         scope = dict(scope)
         raw = token_from_scope(scope)
-        scope["user"] = await _user_for_token(raw) if raw else AnonymousUser()
+        user, exp = await _user_for_token(raw) if raw else (AnonymousUser(), None)
+        scope["user"] = user
+        scope["auth_expires_at"] = exp
         scope["ws_subprotocol"] = (
             WS_SUBPROTOCOL if WS_SUBPROTOCOL in (scope.get("subprotocols") or []) else None
         )

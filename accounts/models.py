@@ -1,5 +1,6 @@
 """People and organisation: users, their roles and the branches they work in."""
 
+import uuid
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -153,3 +154,67 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
     @property
     def is_read_only(self) -> bool:
         return bool(self.role_id and self.role.is_read_only)
+
+
+class PasswordHistory(models.Model):
+    """A password hash a user had, so the last few cannot be chosen again.
+
+    Written by PasswordHistoryValidator.password_changed, which Django calls after every
+    save() that follows set_password (API, admin, createsuperuser and the shell alike).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128, help_text="The hash, as in users.password.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "password history"
+        indexes = [models.Index(fields=["user", "-created_at"], name="idx_pwhist_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UserSession(models.Model):
+    """One signed-in device: the family of refresh tokens born from one login.
+
+    Each refresh rotates the token; the session keeps the jti of the only token that may be
+    presented next. Presenting any older token of the family is reuse (a stolen token, or a
+    replay after logout): the whole session is revoked. Access tokens carry the session id
+    (`sid`) and die with it.
+    """
+
+    class RevokedReason(models.TextChoices):
+        LOGOUT = "logout", "Logged out"
+        REVOKED = "revoked", "Revoked by the user"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        PASSWORD_CHANGED = "password_changed", "Password changed elsewhere"
+        REUSE_DETECTED = "reuse_detected", "Refresh token reuse detected"
+        DEACTIVATED = "deactivated", "User deactivated or locked"
+        MFA_RESET = "mfa_reset", "MFA reset by an administrator"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    refresh_jti = models.CharField(
+        max_length=64, unique=True, help_text="jti of the current refresh token."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    remember_me = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=30, choices=RevokedReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-last_used_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="idx_sessions_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.user_agent[:40]} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -406,6 +406,35 @@ LOGGING = {
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
+# --- Accounts (accounts app) -------------------------------------------------------------
+# Bearer JWTs that die with their session (logout, reset, deactivation), one query per request.
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["accounts.authentication.JWTAuthentication"]
+# The admin site asks staff who own an authenticator for their code (accounts/admin_site.py).
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
+    "accounts.apps.InteliproAdminConfig"
+)
+# Password policy: the validators above plus "not one of the last 5 passwords".
+AUTH_PASSWORD_VALIDATORS.append(
+    {"NAME": "accounts.validators.PasswordHistoryValidator", "OPTIONS": {"history_size": 5}}
+)
+PASSWORD_RESET_TIMEOUT_SECONDS = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=3600)  # 1 h
+PASSWORD_RESET_PATH = env("PASSWORD_RESET_PATH", default="/reset-password")  # on FRONTEND_URL
+PASSWORD_RESET_EMAIL_RATE = env("PASSWORD_RESET_EMAIL_RATE", default="5/h")  # per address
+USER_INVITE_LIFETIME = env.int("USER_INVITE_LIFETIME_SECONDS", default=72 * 3600)
+MFA_TOKEN_LIFETIME = env.int("MFA_TOKEN_LIFETIME_SECONDS", default=300)  # login's MFA step
+MFA_BACKUP_CODES_COUNT = 10
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UserStatusEnum"] = "accounts.models.User.Status"
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Intelipro")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # daily 02:40 (CELERY_TIMEZONE): delete expired sessions and refresh-token records
+        "accounts.sessions_prune": {
+            "task": "accounts.tasks.sessions_prune_task",
+            "schedule": crontab(hour=2, minute=40),
+        },
+    }
+)
+
 # --- Admin branding -----------------------------------------------------------------------
 ADMIN_SITE_HEADER = "Intelipro Operations"
 

@@ -1,0 +1,320 @@
+"""Shapes of the accounts API: inputs are validated here, outputs formatted; no writes."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts import modules
+from accounts.models import Branch, Role, User, UserSession
+
+# --- Sign-in -------------------------------------------------------------------------------
+
+
+class LoginInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=255)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    remember_me = serializers.BooleanField(required=False, default=False)
+
+
+class LoginUserSerializer(serializers.ModelSerializer):
+    """The user as the login response shows it (spec: id, email, names, role, permissions)."""
+
+    role = serializers.CharField(source="role_name", read_only=True)
+    permissions = serializers.ListField(
+        source="module_permissions", child=serializers.CharField(), read_only=True
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "role", "permissions"]
+        read_only_fields = fields
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access_token = serializers.CharField()
+    refresh_token = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    user = LoginUserSerializer()
+
+
+class MfaChallengeSerializer(serializers.Serializer):
+    mfa_required = serializers.BooleanField(help_text="Always true: complete the MFA step.")
+    mfa_setup_required = serializers.BooleanField(
+        help_text=(
+            "True when the role requires MFA and the user has no authenticator yet: call "
+            "POST /auth/mfa/setup then /auth/mfa/verify with this mfa_token."
+        )
+    )
+    mfa_token = serializers.CharField(help_text="Single-use, valid for `expires_in` seconds.")
+    expires_in = serializers.IntegerField()
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField()
+
+
+class LogoutInputSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The refresh token to retire; without it, the caller's current session.",
+    )
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+# --- Profile and passwords -----------------------------------------------------------------
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as /auth/me and /users show it."""
+
+    role = serializers.CharField(source="role_name", read_only=True, allow_null=True)
+    role_display_name = serializers.SerializerMethodField()
+    permissions = serializers.ListField(
+        source="module_permissions", child=serializers.CharField(), read_only=True
+    )
+    is_read_only = serializers.BooleanField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    branch_code = serializers.SerializerMethodField()
+    branch_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "phone",
+            "department",
+            "job_title",
+            "role",
+            "role_display_name",
+            "permissions",
+            "is_read_only",
+            "branch",
+            "branch_code",
+            "branch_name",
+            "status",
+            "avatar_url",
+            "is_staff",
+            "mfa_enabled",
+            "last_login",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_role_display_name(self, user: User) -> str:
+        return user.role.display_name if user.role_id else ""
+
+    def get_branch_code(self, user: User) -> str | None:
+        return user.branch.code if user.branch_id else None
+
+    def get_branch_name(self, user: User) -> str | None:
+        return user.branch.name if user.branch_id else None
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100, required=False)
+    last_name = serializers.CharField(max_length=100, required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+
+class ChangePasswordInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=256, trim_whitespace=False, required=False)
+    old_password = serializers.CharField(
+        max_length=256,
+        trim_whitespace=False,
+        required=False,
+        help_text="Alias of current_password.",
+    )
+    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        current = attrs.pop("current_password", None) or attrs.pop("old_password", None)
+        attrs.pop("old_password", None)
+        if not current:
+            raise serializers.ValidationError({"current_password": ["This field is required."]})
+        attrs["current_password"] = current
+        return attrs
+
+
+class ForgotPasswordInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=255)
+
+
+class ResetPasswordInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, required=False)
+    new_password = serializers.CharField(
+        max_length=256, trim_whitespace=False, required=False, help_text="Alias of password."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        password = attrs.pop("password", None) or attrs.pop("new_password", None)
+        attrs.pop("new_password", None)
+        if not password:
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        attrs["password"] = password
+        return attrs
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(
+        help_text="True for the session of the token making this request."
+    )
+
+    class Meta:
+        model = UserSession
+        fields = [
+            "id",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "ip_address",
+            "user_agent",
+            "remember_me",
+            "current",
+        ]
+        read_only_fields = fields
+
+    def get_current(self, session: UserSession) -> bool:
+        return str(session.pk) == (self.context.get("current_session_id") or "")
+
+
+# --- MFA -----------------------------------------------------------------------------------
+
+
+class MfaSetupInputSerializer(serializers.Serializer):
+    mfa_token = serializers.CharField(
+        required=False,
+        help_text="Only for enrolment required by the role, before sign-in completes.",
+    )
+
+
+class MfaSetupSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="Base32 secret, for manual entry.")
+    otpauth_url = serializers.CharField()
+    qr_code = serializers.CharField(help_text="data:image/svg+xml;base64,... of otpauth_url.")
+
+
+class MfaVerifyInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+    mfa_token = serializers.CharField(required=False)
+
+
+class MfaVerifySerializer(serializers.Serializer):
+    mfa_enabled = serializers.BooleanField()
+    backup_codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Shown once; each works once."
+    )
+    access_token = serializers.CharField(required=False, help_text="Enrolment at sign-in only.")
+    refresh_token = serializers.CharField(required=False)
+    expires_in = serializers.IntegerField(required=False)
+    user = LoginUserSerializer(required=False)
+
+
+class MfaDisableInputSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    code = serializers.CharField(max_length=32, help_text="A current TOTP code or a backup code.")
+
+
+class MfaStatusSerializer(serializers.Serializer):
+    mfa_enabled = serializers.BooleanField()
+
+
+class MfaLoginInputSerializer(serializers.Serializer):
+    mfa_token = serializers.CharField()
+    code = serializers.CharField(max_length=32, help_text="A TOTP code or a backup code.")
+
+
+# --- Users and roles (admin) ---------------------------------------------------------------
+
+
+class UserCreateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=255)
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    role = serializers.SlugRelatedField(slug_field="name", queryset=Role.objects.all())
+    branch = serializers.PrimaryKeyRelatedField(
+        queryset=Branch.objects.all(), required=False, allow_null=True
+    )
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    department = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    job_title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    is_staff = serializers.BooleanField(required=False, default=False)
+    password = serializers.CharField(
+        max_length=256,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        help_text="Optional: without it the user is emailed a link to choose one.",
+    )
+
+
+class UserUpdateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=255, required=False)
+    first_name = serializers.CharField(max_length=100, required=False)
+    last_name = serializers.CharField(max_length=100, required=False)
+    role = serializers.SlugRelatedField(
+        slug_field="name", queryset=Role.objects.all(), required=False
+    )
+    branch = serializers.PrimaryKeyRelatedField(
+        queryset=Branch.objects.all(), required=False, allow_null=True
+    )
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    department = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    job_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=User.Status.choices, required=False)
+    is_staff = serializers.BooleanField(required=False)
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    permissions = serializers.ListField(child=serializers.CharField())
+    user_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Role
+        fields = [
+            "id",
+            "name",
+            "display_name",
+            "description",
+            "permissions",
+            "is_read_only",
+            "mfa_required",
+            "user_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ModuleChoiceField(serializers.ChoiceField):
+    """A module name of the matrix; choices are read when validating, so later apps count."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=modules.ALL_MODULES, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        self.choices = modules.ALL_MODULES
+        return super().to_internal_value(data)
+
+
+class RoleUpdateInputSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    permissions = serializers.ListField(child=ModuleChoiceField(), required=False)
+    mfa_required = serializers.BooleanField(required=False)
+    is_read_only = serializers.BooleanField(required=False)

@@ -1,0 +1,144 @@
+"""Set-based writes: many rows in one statement, never a query per row.
+
+PostgreSQL: rows are COPY'd into a temporary staging table, then moved into the real table
+with one `INSERT ... SELECT ... ON CONFLICT ... RETURNING`. Other databases (SQLite, the
+embedded default) get the same semantics through Django's `bulk_create` with
+`update_conflicts` / `ignore_conflicts` plus one read-back query.
+"""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+from intelipro.models import TimeStampedModel
+
+
+def _writable_fields(model: type[models.Model]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def _field_default(field: models.Field, now: Any) -> Any:
+    if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+        return now
+    return field.get_default()  # "" for non-null text fields, None for nullable ones
+
+
+def _converter(field: models.Field) -> Callable[[Any], Any]:
+    if isinstance(field, models.JSONField):
+        return lambda value: None if value is None else json.dumps(value)
+    return lambda value: value
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _pg_insert(
+    *,
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    key: str,
+    update_fields: list[str] | None,
+) -> list[tuple[int, Any]]:
+    """COPY into a staging table, then INSERT ... ON CONFLICT; returns (id, key) written."""
+    now = timezone.now()
+    fields = _writable_fields(model)
+    table = model._meta.db_table
+    stage = _qn(f"_stage_{table}")
+    columns = ", ".join(_qn(field.column) for field in fields)
+    getters = [(field.attname, _field_default(field, now), _converter(field)) for field in fields]
+    key_field = model._meta.get_field(key)
+    sql_key = _qn(key_field.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "  # noqa: S608 - identifiers quoted
+            f"SELECT {columns} FROM {_qn(table)} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [convert(row.get(attname, default)) for attname, default, convert in getters]
+                )
+        if update_fields is None:
+            conflict = "ON CONFLICT DO NOTHING"
+        else:
+            targets = [model._meta.get_field(name).column for name in update_fields]
+            if issubclass(model, TimeStampedModel):
+                stamp = f", {_qn('updated_at')} = EXCLUDED.{_qn('updated_at')}"
+            else:
+                stamp = ""
+            assignments = ", ".join(f"{_qn(c)} = EXCLUDED.{_qn(c)}" for c in targets)
+            current = ", ".join(f"{_qn(table)}.{_qn(c)}" for c in targets)
+            incoming = ", ".join(f"EXCLUDED.{_qn(c)}" for c in targets)
+            conflict = (
+                f"ON CONFLICT ({sql_key}) DO UPDATE SET {assignments}{stamp} "
+                f"WHERE ({current}) IS DISTINCT FROM ({incoming})"
+            )
+        # Rows go in key order so concurrent batches lock shared keys in the same order.
+        cursor.execute(
+            f"INSERT INTO {_qn(table)} ({columns}) "  # noqa: S608 - identifiers quoted
+            f"SELECT {columns} FROM {stage} ORDER BY {sql_key} {conflict} "
+            f"RETURNING {_qn(model._meta.pk.column)}, {sql_key}"
+        )
+        return cursor.fetchall()
+
+
+def rows_upsert(
+    *,
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    key: str,
+    update_fields: list[str],
+) -> dict[Any, int]:
+    """Insert rows (dicts of attname -> value) or update the row with the same `key`.
+
+    Callers pass only new and changed rows; a row whose values turn out unchanged is not
+    rewritten on PostgreSQL. Returns {key value: id} for every row passed in. The caller
+    holds the transaction.
+    """
+    if not rows:
+        return {}
+    if connection.vendor == "postgresql":
+        written = {
+            value: pk
+            for pk, value in _pg_insert(
+                model=model, rows=rows, key=key, update_fields=update_fields
+            )
+        }
+    else:
+        fields = (
+            [*update_fields, "updated_at"] if issubclass(model, TimeStampedModel) else update_fields
+        )
+        model.objects.bulk_create(
+            [model(**row) for row in rows],
+            update_conflicts=True,
+            unique_fields=[key],
+            update_fields=fields,
+        )
+        written = {}
+    missing = [row[key] for row in rows if row[key] not in written]
+    if missing:
+        # Rows another transaction wrote with the same values in the meantime (PostgreSQL),
+        # or every row on databases whose bulk upsert does not report ids.
+        written.update(model.objects.filter(**{f"{key}__in": missing}).values_list(key, "id"))
+    return written
+
+
+def rows_insert_new(
+    *, model: type[models.Model], rows: list[dict[str, Any]], key: str
+) -> dict[Any, int]:
+    """Insert rows, skipping any that conflict with a unique constraint; {key: id} inserted."""
+    if not rows:
+        return {}
+    if connection.vendor == "postgresql":
+        return {
+            value: pk
+            for pk, value in _pg_insert(model=model, rows=rows, key=key, update_fields=None)
+        }
+    model.objects.bulk_create([model(**row) for row in rows], ignore_conflicts=True)
+    keys = [row[key] for row in rows]
+    return dict(model.objects.filter(**{f"{key}__in": keys}).values_list(key, "id"))

@@ -543,3 +543,41 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- Uploads (uploads app: batch upload of insurers' renewal files) -----------------------
+UPLOAD_MAX_FILE_SIZE_MB = env.int("UPLOAD_MAX_FILE_SIZE_MB", default=50)
+UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=200_000)
+# Zip-bomb guards for .xlsx: total uncompressed size, compression ratio, number of entries.
+UPLOAD_XLSX_MAX_UNCOMPRESSED_MB = env.int("UPLOAD_XLSX_MAX_UNCOMPRESSED_MB", default=512)
+UPLOAD_XLSX_MAX_RATIO = env.int("UPLOAD_XLSX_MAX_RATIO", default=100)
+UPLOAD_XLSX_MAX_ENTRIES = env.int("UPLOAD_XLSX_MAX_ENTRIES", default=10_000)
+# Rows per transaction: big enough for set-based SQL to pay off, small enough that a chunk
+# holds its row locks for well under a second and a crash re-does little work.
+UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=2000)
+# Region for phone numbers written without a country code (ISO 3166 alpha-2).
+UPLOAD_PHONE_DEFAULT_REGION = env("UPLOAD_PHONE_DEFAULT_REGION", default="IN")
+# Maker-checker: a batch waits in awaiting_approval when it would change any existing
+# policy's premium by more than this percent, or open/change more than this many cases.
+# 0 disables a threshold; with both 0 no validation pass runs before writes.
+UPLOAD_APPROVAL_PREMIUM_CHANGE_PERCENT = env.float(
+    "UPLOAD_APPROVAL_PREMIUM_CHANGE_PERCENT", default=50.0
+)
+UPLOAD_APPROVAL_MAX_CASES = env.int("UPLOAD_APPROVAL_MAX_CASES", default=10_000)
+UPLOAD_APPROVAL_ALLOW_SELF = env.bool("UPLOAD_APPROVAL_ALLOW_SELF", default=False)
+# An active batch without committed progress for this long is re-queued by the beat job.
+UPLOAD_STUCK_MINUTES = env.int("UPLOAD_STUCK_MINUTES", default=15)
+# A worker run stops after this many seconds and re-enqueues itself (checkpointed), so no
+# task runs into the Celery time limits however big the file.
+UPLOAD_TASK_TIME_BUDGET_SECONDS = env.int("UPLOAD_TASK_TIME_BUDGET_SECONDS", default=240)
+UPLOAD_ERROR_LOG_LIMIT = env.int("UPLOAD_ERROR_LOG_LIMIT", default=1000)
+UPLOAD_STATUS_ERRORS_LIMIT = env.int("UPLOAD_STATUS_ERRORS_LIMIT", default=100)
+UPLOAD_STORAGE_PREFIX = env("UPLOAD_STORAGE_PREFIX", default="uploads/batches")
+# Fault injection for the crash-safety tests: after this many committed chunks the worker
+# dies ("exit": os._exit, like kill -9) or raises UploadCrashSimulated ("raise"). 0 = off.
+UPLOAD_TEST_CRASH_AFTER_CHUNKS = env.int("UPLOAD_TEST_CRASH_AFTER_CHUNKS", default=0)
+UPLOAD_TEST_CRASH_MODE = env("UPLOAD_TEST_CRASH_MODE", default="raise")
+CELERY_BEAT_SCHEDULE["uploads.requeue_stuck"] = {
+    # every 5 minutes: re-queue batches stuck in processing/validating (worker lost)
+    "task": "uploads.tasks.upload_batches_requeue_stuck_task",
+    "schedule": crontab(minute="*/5"),
+}

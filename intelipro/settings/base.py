@@ -524,6 +524,12 @@ RENEWALS_DASHBOARD_CACHE_SECONDS = env.int("RENEWALS_DASHBOARD_CACHE_SECONDS", d
 # Shared secret of the payment gateway: POST /webhooks/payments is signed with
 # HMAC-SHA256(secret, raw body) in the X-Signature header. Empty: every webhook is refused.
 PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CaseStatusEnum": "renewals.lifecycle.Status",
+        "CaseEventTypeEnum": "renewals.models.CaseEvent.Kind",
+    }
+)
 CELERY_BEAT_SCHEDULE.update(
     {
         # daily 06:00 (CELERY_TIMEZONE): renewal reminders T-30/15/7/1, before agents start

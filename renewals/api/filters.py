@@ -1,0 +1,173 @@
+"""FilterSets of the renewals API: the spec's query parameters, plus a few more."""
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django_filters import rest_framework as filters
+
+from renewals import lifecycle
+from renewals.models import Customer, Policy, RenewalCase
+
+STATUS_CHOICES = [
+    ("all", "All"),
+    *lifecycle.Status.choices,
+    ("open", "Open (new, in progress, pending payment, failed)"),
+    ("closed", "Closed (renewed, lost, lapsed)"),
+    ("resolved", "Resolved (same as closed)"),
+    ("pending", "Pending payment"),
+]
+PRIORITY_CHOICES = [("all", "All"), *lifecycle.Priority.choices]
+POLICY_TYPE_CHOICES = [("all", "All"), *Policy.PolicyType.choices]
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in value.split() if w][:5]
+
+
+def customer_search_q(value: str, prefix: str = "") -> Q:
+    """Every word must match the customer's first name, last name, email or phone."""
+    q = Q()
+    for word in _words(value):
+        q &= (
+            Q(**{f"{prefix}first_name__icontains": word})
+            | Q(**{f"{prefix}last_name__icontains": word})
+            | Q(**{f"{prefix}email__icontains": word})
+            | Q(**{f"{prefix}phone__icontains": word})
+        )
+    return q
+
+
+class CaseFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
+    priority = filters.ChoiceFilter(choices=PRIORITY_CHOICES, method="filter_priority")
+    assigned_to = filters.CharFilter(
+        method="filter_assigned_to",
+        help_text="A user id, `me`, or `unassigned`.",
+    )
+    search = filters.CharFilter(
+        method="filter_search",
+        help_text="Case number, policy number, customer name, email or phone (substring).",
+    )
+    policy_type = filters.ChoiceFilter(choices=POLICY_TYPE_CHOICES, method="filter_policy_type")
+    branch = filters.NumberFilter(field_name="policy__branch_id", help_text="Branch id.")
+    batch_id = filters.NumberFilter(field_name="batch_id")
+    policy_id = filters.NumberFilter(field_name="policy_id")
+    customer_id = filters.NumberFilter(field_name="policy__customer_id")
+    escalated = filters.BooleanFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True)
+    renewal_date_from = filters.DateFilter(field_name="renewal_date", lookup_expr="gte")
+    renewal_date_to = filters.DateFilter(field_name="renewal_date", lookup_expr="lte")
+    created_from = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_to = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    sort_by = filters.ChoiceFilter(
+        choices=[
+            ("created_at", "created_at"),
+            ("renewal_date", "renewal_date"),
+            ("priority", "priority"),
+        ],
+        method="filter_noop",
+    )
+    sort_order = filters.ChoiceFilter(
+        choices=[("asc", "asc"), ("desc", "desc")], method="filter_noop"
+    )
+
+    class Meta:
+        model = RenewalCase
+        fields: list[str] = []
+
+    def filter_noop(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied in filter_queryset so it also covers the default order
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        statuses = lifecycle.statuses_for_filter(value)
+        return queryset if statuses is None else queryset.filter(status__in=sorted(statuses))
+
+    def filter_priority(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset if value == "all" else queryset.filter(priority=value)
+
+    def filter_policy_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset if value == "all" else queryset.filter(policy__policy_type=value)
+
+    def filter_assigned_to(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if value in ("", "all"):
+            return queryset
+        if value == "unassigned":
+            return queryset.filter(assigned_to__isnull=True)
+        if value == "me":
+            return queryset.filter(assigned_to=self.request.user.pk)
+        if not value.isdigit():
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"assigned_to": ["A user id, `me` or `unassigned`."]})
+        return queryset.filter(assigned_to=int(value))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        # Sub-selects per table, so each can use its own (trigram) index; an OR across a
+        # join would scan every case.
+        customers = Customer.objects.filter(customer_search_q(value)).values("pk")
+        policies = Policy.objects.filter(
+            Q(policy_number__icontains=value) | Q(customer_id__in=customers)
+        ).values("pk")
+        return queryset.filter(Q(case_number__icontains=value) | Q(policy_id__in=policies))
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        sort_by = self.form.cleaned_data.get("sort_by") or "created_at"
+        desc = (self.form.cleaned_data.get("sort_order") or "desc") == "desc"
+        sign = "-" if desc else ""
+        if sort_by == "priority":
+            queryset = queryset.annotate(
+                priority_rank=Case(
+                    *[When(priority=p, then=Value(r)) for p, r in lifecycle.PRIORITY_RANK.items()],
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+            return queryset.order_by(f"{sign}priority_rank", "-created_at", f"{sign}id")
+        return queryset.order_by(f"{sign}{sort_by}", f"{sign}id")
+
+
+class PolicyFilter(filters.FilterSet):
+    policy_type = filters.ChoiceFilter(choices=POLICY_TYPE_CHOICES, method="filter_policy_type")
+    status = filters.ChoiceFilter(
+        choices=[("all", "All"), *Policy.Status.choices], method="filter_status"
+    )
+    customer_id = filters.NumberFilter(field_name="customer_id")
+    branch = filters.NumberFilter(field_name="branch_id")
+    agent_id = filters.NumberFilter(field_name="agent_id")
+    renewal_date_from = filters.DateFilter(field_name="renewal_date", lookup_expr="gte")
+    renewal_date_to = filters.DateFilter(field_name="renewal_date", lookup_expr="lte")
+    search = filters.CharFilter(method="filter_search", help_text="Policy number or customer.")
+
+    class Meta:
+        model = Policy
+        fields: list[str] = []
+
+    def filter_policy_type(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset if value == "all" else queryset.filter(policy_type=value)
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset if value == "all" else queryset.filter(status=value)
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        customers = Customer.objects.filter(customer_search_q(value)).values("pk")
+        return queryset.filter(Q(policy_number__icontains=value) | Q(customer_id__in=customers))
+
+
+class CustomerFilter(filters.FilterSet):
+    kyc_status = filters.ChoiceFilter(choices=Customer.KycStatus.choices)
+    search = filters.CharFilter(method="filter_search", help_text="Name, email, phone or code.")
+
+    class Meta:
+        model = Customer
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(customer_search_q(value) | Q(customer_code__icontains=value))

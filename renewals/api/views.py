@@ -1,0 +1,466 @@
+"""Renewals API: thin views — parse input, call one service or selector, format the result."""
+
+import hashlib
+import json
+import math
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import modules
+from accounts.models import Branch
+from accounts.permissions import ModulePermission
+from intelipro.api.pagination import StandardPagination, _PageParams
+from renewals import dashboard, selectors, services
+from renewals.api import serializers as s
+from renewals.api.filters import CaseFilter, CustomerFilter, PolicyFilter
+from renewals.errors import (
+    CaseAssigneeInvalidError,
+    PolicyNotFoundError,
+    WebhookPayloadInvalidError,
+)
+from renewals.models import Customer, Policy, RenewalCase
+from renewals.services.cache import dashboard_cache_version
+
+COUNT_CACHE_SECONDS = 300
+
+
+class CachedCountPagination(StandardPagination):
+    """StandardPagination whose total is cached per (query, data version).
+
+    COUNT(*) over a million rows is the slowest part of a list page. The version is bumped
+    after every committed case write (renewals.services.cache), so a cached total is never
+    older than the caller's own last change. The query text includes the caller's scope.
+    """
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
+        params = _PageParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        self.page_number = params.validated_data["page"]
+        self.per_page = min(params.validated_data["limit"], self.max_page_size)
+        self.items_key = getattr(view, "pagination_items_key", "results")
+        counted = queryset.order_by()
+        digest = hashlib.sha256(str(counted.query).encode()).hexdigest()[:32]
+        key = f"renewals:count:v{dashboard_cache_version()}:{digest}"
+        total = cache.get(key)
+        if total is None:
+            total = counted.count()
+            cache.set(key, total, COUNT_CACHE_SECONDS)
+        self.total_records = total
+        self.total_pages = max(math.ceil(total / self.per_page), 1)
+        if self.page_number > self.total_pages:
+            return []
+        offset = (self.page_number - 1) * self.per_page
+        return list(queryset[offset : offset + self.per_page])
+
+
+def _documents(case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    from files.selectors import file_list_for_entity
+
+    out: dict[int, list[dict[str, Any]]] = {}
+    for f in file_list_for_entity(entity_type="case", entity_ids=case_ids):
+        out.setdefault(f.entity_id, []).append(
+            {
+                "id": f.pk,
+                "name": f.original_name,
+                "url": f"/api/v1/files/{f.pk}/download",
+                "uploaded_at": s.dt_iso(f.created_at),
+            }
+        )
+    return out
+
+
+class CaseViewSet(viewsets.GenericViewSet):
+    """GET/POST /cases, GET/PUT /cases/{id} and the case actions."""
+
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.CASES
+    pagination_class = CachedCountPagination
+    pagination_items_key = "cases"
+    filterset_class = CaseFilter
+    serializer_class = s.CaseListSerializer
+    queryset = RenewalCase.objects.none()
+
+    def get_queryset(self) -> QuerySet[RenewalCase]:
+        return selectors.case_list(user=self.request.user)
+
+    def _case_id(self, pk: str) -> int:
+        """The case's id if the caller may see it; 404 otherwise."""
+        if not str(pk).isdigit() or not self.get_queryset().filter(pk=int(pk)).exists():
+            raise Http404
+        return int(pk)
+
+    def _detail(self, case_id: int, *, status_code: int = 200) -> Response:
+        case = selectors.case_get(user=self.request.user, case_id=case_id)
+        docs = _documents([case.pk]).get(case.pk, [])
+        data = s.CaseDetailSerializer(case, context={"documents": docs}).data
+        return Response(data, status=status_code)
+
+    @extend_schema(responses=s.CaseListSerializer(many=True), summary="List renewal cases")
+    def list(self, request: Request) -> Response:
+        qs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(s.CaseListSerializer(page, many=True).data)
+
+    @extend_schema(responses=s.CaseDetailSerializer, summary="Case detail with timeline")
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._detail(self._case_id(pk))
+
+    @extend_schema(
+        request=s.CaseCreateInputSerializer,
+        responses={201: s.CaseDetailSerializer},
+        summary="Open a case for an existing policy",
+    )
+    def create(self, request: Request) -> Response:
+        payload = s.CaseCreateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        policies = selectors.policy_list(user=request.user)
+        policy = (
+            policies.filter(pk=data["policy_id"]).first()
+            if data.get("policy_id")
+            else policies.filter(policy_number=data["policy_number"]).first()
+        )
+        if policy is None:
+            raise PolicyNotFoundError(
+                details={
+                    "policy_id": data.get("policy_id"),
+                    "policy_number": data.get("policy_number"),
+                }
+            )
+        assigned_to = data.get("assigned_to")
+        if assigned_to is None and request.user.role_name == modules.AGENT:
+            assigned_to = request.user.pk  # an agent's own case stays visible to them
+        case = services.case_create(
+            policy_id=policy.pk,
+            actor=request.user,
+            priority=data["priority"],
+            assigned_to_id=assigned_to,
+            renewal_amount=data.get("renewal_amount"),
+            renewal_date=data.get("renewal_date"),
+            notes=data.get("notes", ""),
+        )
+        return self._detail(case.pk, status_code=201)
+
+    @extend_schema(
+        request=s.CaseUpdateInputSerializer,
+        responses=s.CaseDetailSerializer,
+        summary="Update status, payment fields, priority or notes",
+    )
+    def update(self, request: Request, pk: str) -> Response:
+        case_id = self._case_id(pk)
+        payload = s.CaseUpdateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.case_update(case_id=case_id, actor=request.user, data=payload.validated_data)
+        return self._detail(case_id)
+
+    @extend_schema(request=s.CaseAssignInputSerializer, responses=s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        case_id = self._case_id(pk)
+        payload = s.CaseAssignInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if request.user.role_name == modules.AGENT:
+            raise CaseAssigneeInvalidError(
+                "Agents cannot reassign cases; escalate instead.",
+                code="case_assign_forbidden",
+                status_code=403,
+            )
+        services.case_assign(
+            case_id=case_id,
+            actor=request.user,
+            assigned_to_id=payload.validated_data["assigned_to"],
+            notes=payload.validated_data["notes"],
+        )
+        return self._detail(case_id)
+
+    @extend_schema(request=s.CaseEscalateInputSerializer, responses=s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request: Request, pk: str) -> Response:
+        case_id = self._case_id(pk)
+        payload = s.CaseEscalateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.case_escalate(
+            case_id=case_id,
+            actor=request.user,
+            escalated_to_id=payload.validated_data["escalated_to"],
+            reason=payload.validated_data["reason"],
+            priority=payload.validated_data.get("priority"),
+        )
+        return self._detail(case_id)
+
+    @extend_schema(request=s.CaseNoteInputSerializer, responses={201: s.CaseNoteSerializer})
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str) -> Response:
+        case_id = self._case_id(pk)
+        payload = s.CaseNoteInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        event = services.case_note_add(
+            case_id=case_id, actor=request.user, note=payload.validated_data["note"]
+        )
+        event.actor = request.user
+        return Response(s.timeline_entry(event), status=201)
+
+    @extend_schema(request=s.ContactAttemptInputSerializer, responses={201: s.CaseDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="contact-attempts")
+    def contact_attempts(self, request: Request, pk: str) -> Response:
+        case_id = self._case_id(pk)
+        payload = s.ContactAttemptInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.case_contact_attempt_record(
+            case_id=case_id, actor=request.user, **payload.validated_data
+        )
+        return self._detail(case_id, status_code=201)
+
+    @extend_schema(
+        request=s.PaymentInputSerializer,
+        responses={201: s.PaymentResultSerializer, 200: s.PaymentResultSerializer},
+        summary="Record a payment (201; 200 when the reference was already recorded)",
+    )
+    @action(detail=True, methods=["post"])
+    def payments(self, request: Request, pk: str) -> Response:
+        case_id = self._case_id(pk)
+        payload = s.PaymentInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        payment, created = services.payment_record(
+            case_id=case_id, actor=request.user, **payload.validated_data
+        )
+        case = selectors.case_list(user=request.user).get(pk=case_id)
+        return Response(
+            {
+                "payment": s.PaymentSerializer(payment).data,
+                "created": created,
+                "case": s.CaseListSerializer(case).data,
+            },
+            status=201 if created else 200,
+        )
+
+    @extend_schema(request=s.CaseReopenInputSerializer, responses=s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        case_id = self._case_id(pk)
+        payload = s.CaseReopenInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.case_reopen(
+            case_id=case_id, actor=request.user, reason=payload.validated_data["reason"]
+        )
+        return self._detail(case_id)
+
+    @extend_schema(request=s.BulkAssignInputSerializer, responses=s.BulkAssignResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-assign")
+    def bulk_assign(self, request: Request) -> Response:
+        payload = s.BulkAssignInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        if request.user.role_name == modules.AGENT:
+            raise CaseAssigneeInvalidError(
+                "Agents cannot reassign cases.", code="case_assign_forbidden", status_code=403
+            )
+        qs = self.get_queryset().select_related(None)
+        if data.get("case_ids"):
+            qs = qs.filter(pk__in=data["case_ids"])
+        else:
+            flt = CaseFilter(data=data["filter"], queryset=qs, request=request)
+            if not flt.is_valid():
+                raise serializers.ValidationError({"filter": flt.errors})
+            qs = flt.qs
+        ids = list(qs.order_by().values_list("pk", flat=True)[:50000])
+        result = services.case_bulk_assign(
+            actor=request.user,
+            case_ids=ids,
+            assigned_to_id=data.get("assigned_to"),
+            agent_ids=data.get("agent_ids"),
+        )
+        result["matched"] = len(ids)
+        result["assignments"] = {str(k): v for k, v in result["assignments"].items()}
+        return Response(result)
+
+
+class CustomerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.CASES
+    pagination_items_key = "customers"
+    filterset_class = CustomerFilter
+    serializer_class = s.CustomerSerializer
+    queryset = Customer.objects.none()
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.customer_list(user=self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(responses=s.CustomerDetailSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        customer = self.get_queryset().filter(pk=pk if str(pk).isdigit() else 0).first()
+        if customer is None:
+            raise Http404
+        customer.visible_policies = list(
+            selectors.policy_list(user=request.user).filter(customer=customer).order_by("id")
+        )
+        customer.visible_cases = list(
+            selectors.case_list(user=request.user)
+            .filter(policy__customer=customer)
+            .order_by("-renewal_date", "-id")
+        )
+        return Response(s.CustomerDetailSerializer(customer).data)
+
+
+class PolicyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.CASES
+    pagination_items_key = "policies"
+    filterset_class = PolicyFilter
+    serializer_class = s.PolicySerializer
+    queryset = Policy.objects.none()
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.policy_list(user=self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(responses=s.PolicyDetailSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        policy = self.get_queryset().filter(pk=pk if str(pk).isdigit() else 0).first()
+        if policy is None:
+            raise Http404
+        cases = list(
+            selectors.case_list(user=request.user)
+            .filter(policy=policy)
+            .order_by("-renewal_date", "-id")
+        )
+        return Response(s.PolicyDetailSerializer(policy, context={"cases": cases}).data)
+
+
+class BranchListView(APIView):
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.CASES
+
+    @extend_schema(responses=s.BranchSerializer(many=True), summary="All branches")
+    def get(self, request: Request) -> Response:
+        branches = Branch.objects.select_related("manager").order_by("code")
+        return Response([s.BranchSerializer(b).data for b in branches])
+
+
+class PaymentWebhookView(APIView):
+    """POST /webhooks/payments: the gateway's signed payment events (no user auth)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        request=s.PaymentWebhookInputSerializer,
+        responses={200: s.PaymentWebhookResultSerializer},
+        parameters=[
+            OpenApiParameter(
+                "X-Signature",
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET "
+                "(optionally prefixed `sha256=`).",
+            )
+        ],
+        summary="Payment gateway webhook",
+    )
+    def post(self, request: Request) -> Response:
+        body = request.body  # raw bytes, read before DRF parses them
+        services.webhook_signature_verify(
+            body=body, signature=request.headers.get(services.payments.SIGNATURE_HEADER, "")
+        )
+        try:
+            raw = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise WebhookPayloadInvalidError() from exc
+        if not isinstance(raw, dict):
+            raise WebhookPayloadInvalidError()
+        payload = s.PaymentWebhookInputSerializer(data=raw)
+        if not payload.is_valid():
+            raise WebhookPayloadInvalidError(details=payload.errors)
+        event = {**payload.validated_data, "raw": raw}
+        return Response(services.payment_webhook_process(event=event))
+
+
+class DashboardBaseView(APIView):
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.DASHBOARD
+    default_range = ""
+
+    def params(self, request: Request) -> dashboard.DashboardParams:
+        query = s.DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return dashboard.dashboard_params(**query.validated_data, default_range=self.default_range)
+
+
+DASHBOARD_PARAMS = [
+    OpenApiParameter("date_range", str, enum=["week", "month", "custom"]),
+    OpenApiParameter("start_date", str, description="YYYY-MM-DD, required for custom"),
+    OpenApiParameter("end_date", str, description="YYYY-MM-DD, required for custom"),
+    OpenApiParameter("policy_type", str, enum=["all", *Policy.PolicyType.values]),
+    OpenApiParameter(
+        "case_status",
+        str,
+        enum=[
+            "all",
+            "new",
+            "in_progress",
+            "pending_payment",
+            "renewed",
+            "lapsed",
+            "lost",
+            "failed",
+            "resolved",
+            "open",
+            "closed",
+        ],
+    ),
+]
+
+
+class DashboardStatsView(DashboardBaseView):
+    @extend_schema(parameters=DASHBOARD_PARAMS, responses=s.DashboardStatsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(dashboard.dashboard_stats(user=request.user, params=self.params(request)))
+
+
+class DashboardTrendsView(DashboardBaseView):
+    default_range = "week"
+
+    @extend_schema(parameters=DASHBOARD_PARAMS, responses=s.DashboardTrendSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(dashboard.dashboard_trends(user=request.user, params=self.params(request)))
+
+
+class DashboardBatchStatusView(DashboardBaseView):
+    @extend_schema(
+        parameters=[
+            *DASHBOARD_PARAMS,
+            OpenApiParameter("limit", int, description="Latest N batches (default 10, max 100)"),
+        ],
+        responses=s.DashboardBatchSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        limit_raw = request.query_params.get("limit", "10")
+        if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 100:
+            raise serializers.ValidationError({"limit": ["An integer from 1 to 100."]})
+        return Response(
+            dashboard.dashboard_batch_status(
+                user=request.user, params=self.params(request), limit=int(limit_raw)
+            )
+        )
+
+
+__all__ = [
+    "BranchListView",
+    "CaseViewSet",
+    "CustomerViewSet",
+    "DashboardBatchStatusView",
+    "DashboardStatsView",
+    "DashboardTrendsView",
+    "PaymentWebhookView",
+    "PolicyViewSet",
+]

@@ -43,6 +43,10 @@ def case_event_add(
     if old_value is not None or new_value is not None:
         changes = {"old": old_value, "new": new_value, **changes}
     audit_log(action=f"case.{kind}", actor=actor, obj=case, changes=changes)
+    # Bump now (so this request's next read misses the cache even inside an outer
+    # transaction) and again after commit (so a reader that cached pre-commit figures under
+    # the new version in between is superseded).
+    dashboard_cache_bump()
     transaction.on_commit(dashboard_cache_bump)
     return event
 

@@ -41,8 +41,8 @@ class FileBlob(TimeStampedModel):
 
     `ref_count` is the number of live (not deleted) `File` rows using it; it changes only
     under a row lock. At zero the purge task marks `purge_started_at`, removes the objects
-    from storage and deletes the row; a new upload of the same bytes meanwhile stores a new
-    blob (the sha256 is unique among live blobs only).
+    from storage and sets `purged_at`; a new upload of the same bytes from then on stores a
+    new blob (the sha256 is unique among live blobs only).
     """
 
     class ThumbnailStatus(models.TextChoices):
@@ -69,6 +69,8 @@ class FileBlob(TimeStampedModel):
         max_length=10, choices=ThumbnailStatus.choices, default=ThumbnailStatus.NONE
     )
     purge_started_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The objects left storage; the row stays because deleted File rows still point at it.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -231,7 +231,7 @@ class FileViewSet(
         file_servable_check(file=file)
         token, expires_at = file_public_link_create(file=file, actor=request.user)
         url = request.build_absolute_uri(reverse("api:files:file-public", kwargs={"token": token}))
-        expires_in = max(int((expires_at - timezone.now()).total_seconds()), 0)
+        expires_in = max(round((expires_at - timezone.now()).total_seconds()), 0)
         return Response(
             FileLinkSerializer(
                 {"url": url, "expires_at": expires_at, "expires_in": expires_in}

@@ -485,6 +485,7 @@ if AWS_BUCKET_NAME:
             "file_overwrite": False,
             "querystring_auth": True,
             "querystring_expire": FILES_PRESIGNED_URL_TTL_SECONDS,
+            "signature_version": "s3v4",
             # Spec: server-side encryption (aws:kms + AWS_SSE_KMS_KEY_ID = customer-managed key).
             "object_parameters": {
                 k: v
@@ -579,7 +580,8 @@ UPLOAD_ERROR_LOG_LIMIT = env.int("UPLOAD_ERROR_LOG_LIMIT", default=1000)
 UPLOAD_STATUS_ERRORS_LIMIT = env.int("UPLOAD_STATUS_ERRORS_LIMIT", default=100)
 UPLOAD_STORAGE_PREFIX = env("UPLOAD_STORAGE_PREFIX", default="uploads/batches")
 # Fault injection for the crash-safety tests: after this many committed chunks the worker
-# dies ("exit": os._exit, like kill -9) or raises UploadCrashSimulated ("raise"). 0 = off.
+# of a writing pass dies ("exit": os._exit, like kill -9) or raises UploadCrashSimulated
+# ("raise"). 0 = off.
 UPLOAD_TEST_CRASH_AFTER_CHUNKS = env.int("UPLOAD_TEST_CRASH_AFTER_CHUNKS", default=0)
 UPLOAD_TEST_CRASH_MODE = env("UPLOAD_TEST_CRASH_MODE", default="raise")
 CELERY_BEAT_SCHEDULE["uploads.requeue_stuck"] = {

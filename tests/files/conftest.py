@@ -150,6 +150,7 @@ def s3_bucket(settings, moto_s3: str) -> str:
                 "file_overwrite": False,
                 "querystring_auth": True,
                 "querystring_expire": 60,
+                "signature_version": "s3v4",
                 "object_parameters": {"ServerSideEncryption": "AES256"},
             },
         },

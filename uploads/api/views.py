@@ -4,7 +4,12 @@ from typing import Any
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -73,10 +78,10 @@ class UploadBatchCreateView(UploadView):
         return Response(s.UploadBatchCreatedSerializer(batch).data, status=201)
 
 
-@extend_schema(
-    operation_id="upload_batch_list",
-    summary="Upload batches, newest first",
-    tags=["upload"],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="upload_batch_list", summary="Upload batches, newest first", tags=["upload"]
+    )
 )
 class UploadBatchListView(generics.ListAPIView):
     permission_classes = [IsAuthenticated, ModulePermission]

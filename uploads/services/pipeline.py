@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from uploads.models import UploadBatch, UploadRowError
 from uploads.readers import data_records_iter, inspection_from_dict
-from uploads.services.bulk import rows_insert_new, rows_upsert
+from uploads.services.bulk import rows_copy, rows_insert_new, rows_upsert
 from uploads.validation import AgentInfo, Problem, RowContext, cell_text, row_validate
 
 logger = logging.getLogger(__name__)
@@ -363,23 +363,24 @@ class Pipeline:
             for case, number in zip(new_cases, numbers, strict=True):
                 case["case_number"] = number
             inserted = rows_insert_new(model=RenewalCase, rows=new_cases, key="case_number")
+            details = f"Automatic case creation from batch upload #{self.batch.pk}"
             # A concurrent batch may have opened the same term first: not ours, not new.
             skipped = len(new_cases) - len(inserted)
             summary["cases_new"] -= skipped
             summary["cases_existing"] += skipped
-            CaseEvent.objects.bulk_create(
-                [
-                    CaseEvent(
-                        case_id=case_id,
-                        kind=CaseEvent.Kind.CREATED,
-                        action="Case created",
-                        details=f"Automatic case creation from batch upload #{self.batch.pk}",
-                        new_value={"status": RenewalCase.Status.NEW, "batch_id": self.batch.pk},
-                        created_at=now,
-                    )
+            rows_copy(
+                model=CaseEvent,
+                rows=[
+                    {
+                        "case_id": case_id,
+                        "kind": CaseEvent.Kind.CREATED,
+                        "action": "Case created",
+                        "details": details,
+                        "new_value": {"status": RenewalCase.Status.NEW, "batch_id": self.batch.pk},
+                        "created_at": now,
+                    }
                     for case_id in inserted.values()
                 ],
-                batch_size=1000,
             )
         summary["premium_change_max_percent"] = round(max_pct, 2)
         summary["premium_change_total"] = str(delta_total)
@@ -437,7 +438,7 @@ class Pipeline:
         budget ran out (the caller re-enqueues; the next run continues from the checkpoint)."""
         started = time.monotonic()
         budget = settings.UPLOAD_TASK_TIME_BUDGET_SECONDS
-        crash_after = settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS
+        crash_after = settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS if self.write else 0
         committed = 0
         chunk: list[tuple[int, list[Any]]] = []
         for row_number, cells in self._records():

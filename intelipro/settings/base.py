@@ -584,6 +584,9 @@ UPLOAD_STORAGE_PREFIX = env("UPLOAD_STORAGE_PREFIX", default="uploads/batches")
 # ("raise"). 0 = off.
 UPLOAD_TEST_CRASH_AFTER_CHUNKS = env.int("UPLOAD_TEST_CRASH_AFTER_CHUNKS", default=0)
 UPLOAD_TEST_CRASH_MODE = env("UPLOAD_TEST_CRASH_MODE", default="raise")
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UploadBatchStatusEnum"] = (
+    "uploads.models.UploadBatch.Status"
+)
 CELERY_BEAT_SCHEDULE["uploads.requeue_stuck"] = {
     # every 5 minutes: re-queue batches stuck in processing/validating (worker lost)
     "task": "uploads.tasks.upload_batches_requeue_stuck_task",

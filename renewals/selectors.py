@@ -29,13 +29,7 @@ def _sees_everything(user: "User") -> bool:
 def case_list(*, user: "User") -> QuerySet[RenewalCase]:
     """Cases `user` may see, with what a list row shows (policy, customer, assignee)."""
     qs = RenewalCase.objects.select_related("policy", "policy__customer", "assigned_to")
-    return scope_queryset(
-        qs,
-        user,
-        assignee_field="assigned_to",
-        branch_field="policy__branch",
-        extra_own=Q(escalated_to=user.pk) if user and user.is_authenticated else None,
-    )
+    return scope_queryset(qs, user, assignee_field="assigned_to", branch_field="policy__branch")
 
 
 def case_get(*, user: "User", case_id: int) -> RenewalCase:
@@ -58,9 +52,7 @@ def policy_list(*, user: "User") -> QuerySet[Policy]:
     qs = Policy.objects.select_related("customer", "agent", "branch")
     if _sees_everything(user):
         return qs
-    own_cases = RenewalCase.objects.filter(
-        Q(assigned_to=user.pk) | Q(escalated_to=user.pk), policy=OuterRef("pk")
-    )
+    own_cases = RenewalCase.objects.filter(assigned_to=user.pk, policy=OuterRef("pk"))
     return scope_queryset(
         qs, user, assignee_field="agent", branch_field="branch", extra_own=Q(Exists(own_cases))
     )

@@ -35,6 +35,37 @@ def customer_search_q(value: str, prefix: str = "") -> Q:
     return q
 
 
+# A search matching more policies than this falls back to a sub-select instead of a literal
+# id list (broad terms such as one letter).
+SEARCH_ID_LIMIT = 5000
+
+
+def matching_policy_ids(value: str) -> list[int] | QuerySet:
+    """Ids of policies whose number or customer matches `value`.
+
+    Resolved in two small queries first, so each uses its own trigram index and the case
+    query becomes `case_number LIKE ... OR policy_id IN (<ids>)` — a BitmapOr of two index
+    scans. (Written as one statement, PostgreSQL plans the OR of sub-selects as a filter
+    over every case.)
+    """
+    customers = list(
+        Customer.objects.filter(customer_search_q(value)).values_list("pk", flat=True)[
+            : SEARCH_ID_LIMIT + 1
+        ]
+    )
+    policy_q = Q(policy_number__icontains=value)
+    if len(customers) > SEARCH_ID_LIMIT:
+        policy_q |= Q(
+            customer_id__in=Customer.objects.filter(customer_search_q(value)).values("pk")
+        )
+    elif customers:
+        policy_q |= Q(customer_id__in=customers)
+    ids = list(Policy.objects.filter(policy_q).values_list("pk", flat=True)[: SEARCH_ID_LIMIT + 1])
+    if len(ids) > SEARCH_ID_LIMIT:
+        return Policy.objects.filter(policy_q).values("pk")
+    return ids
+
+
 class CaseFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=STATUS_CHOICES, method="filter_status")
     priority = filters.ChoiceFilter(choices=PRIORITY_CHOICES, method="filter_priority")
@@ -103,13 +134,9 @@ class CaseFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        # Sub-selects per table, so each can use its own (trigram) index; an OR across a
-        # join would scan every case.
-        customers = Customer.objects.filter(customer_search_q(value)).values("pk")
-        policies = Policy.objects.filter(
-            Q(policy_number__icontains=value) | Q(customer_id__in=customers)
-        ).values("pk")
-        return queryset.filter(Q(case_number__icontains=value) | Q(policy_id__in=policies))
+        return queryset.filter(
+            Q(case_number__icontains=value) | Q(policy_id__in=matching_policy_ids(value))
+        )
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import password_validation
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -67,6 +68,7 @@ class UserCreationForm(forms.ModelForm):
 
 
 class UserChangeForm(forms.ModelForm):
+    avatar_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
     password = ReadOnlyPasswordHashField(
         label="Password",
         help_text='Raw passwords are not stored. Use <a href="../password/">this form</a>.',
@@ -94,6 +96,7 @@ class UserChangeForm(forms.ModelForm):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "email",
         "full_name",

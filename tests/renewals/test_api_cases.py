@@ -585,3 +585,34 @@ def test_policy_type_label_for_unknown_type_is_value():
 
     assert policy_type_label(Policy.PolicyType.LIFE) == "Life"
     assert policy_type_label("marine") == "marine"
+
+
+def test_detail_lists_case_documents_with_download_url(agent_client, agent_case):
+    from files.models import File, FileBlob
+
+    blob = FileBlob.objects.create(
+        sha256="a" * 64, storage_key="blobs/test-renewals-1", size=10, mime_type="application/pdf"
+    )
+    doc = File.objects.create(
+        original_name="renewal_notice.pdf",
+        file_name="renewal_notice.pdf",
+        file_path=blob.storage_key,
+        file_size=10,
+        mime_type="application/pdf",
+        entity_type="case",
+        entity_id=agent_case.pk,
+        sha256=blob.sha256,
+        blob=blob,
+    )
+
+    documents = agent_client.get(detail_url(agent_case)).json()["data"]["documents"]
+
+    assert documents == [
+        {
+            "id": doc.pk,
+            "name": "renewal_notice.pdf",
+            "url": f"/api/v1/files/{doc.pk}/download",
+            "uploaded_at": documents[0]["uploaded_at"],
+        }
+    ]
+    assert documents[0]["uploaded_at"]

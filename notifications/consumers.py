@@ -79,7 +79,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "mark_read":
             await self._mark_read(content)
         elif kind == "sync":
-            await self._sync(content)
+            await self._sync_missed(content)
         else:
             await self._error("unknown_type", f"Unknown message type {kind!r}.")
 
@@ -104,7 +104,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             except NotificationNotFoundError:
                 await self._error("not_found", "Notification not found.", id=int(notification_id))
 
-    async def _sync(self, content: dict[str, Any]) -> None:
+    async def _sync_missed(self, content: dict[str, Any]) -> None:
         since = _parse_since(content.get("since"))
         if since is None:
             await self._error("invalid_message", "sync needs `since` as an ISO 8601 timestamp.")

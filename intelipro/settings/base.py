@@ -126,7 +126,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis' BZPOPMIN
+                # timeout: an idle consumer then dies with "Timeout reading". Keep reads longer.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
                 # A burst of 500 events to one user must not be dropped (notifications issue).
                 "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=2000),
                 "expiry": 60,

@@ -95,7 +95,9 @@ def notification_create(
         raise NotificationInvalidPriorityError(details={"priority": priority})
     user_id = user if isinstance(user, int) else user.pk
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint: two fewer round trips per call inside the caller's transaction (bursts of
+    # batch notifications); an error here fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
         notification = Notification.objects.create(
             user_id=user_id,
             type=type,

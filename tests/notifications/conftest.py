@@ -47,6 +47,14 @@ def push_service() -> Iterator[PushServiceStub]:
     server.server_close()
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @dataclass
 class SmtpSink:
     host: str
@@ -60,15 +68,14 @@ def smtp_server() -> Iterator[SmtpSink]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Message
 
-    sink = SmtpSink(host="127.0.0.1", port=0)
+    sink = SmtpSink(host="127.0.0.1", port=free_port())
 
     class Keep(Message):
         def handle_message(self, message) -> None:
             sink.messages.append(message)
 
-    controller = Controller(Keep(), hostname="127.0.0.1", port=0)
+    controller = Controller(Keep(), hostname="127.0.0.1", port=sink.port)
     controller.start()
-    sink.port = controller.server.sockets[0].getsockname()[1]
     yield sink
     controller.stop()
 
@@ -141,3 +148,22 @@ def decrypt_push(body: bytes, keys: dict) -> dict:
         body, private_key=keys["private"], auth_secret=keys["auth_secret"], version="aes128gcm"
     )
     return json.loads(plain)
+
+
+@pytest.fixture
+def seeded_roles(transactional_db) -> None:
+    """Transactional tests flush every table between tests, including the roles seeded by
+    accounts' data migration: seed them again with that migration's own function."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
+
+
+@pytest.fixture
+def agent_user_async(seeded_roles):
+    """An agent for async tests (transactional DB; created outside the event loop)."""
+    from tests.accounts.factories import UserFactory
+
+    return UserFactory(role="agent")

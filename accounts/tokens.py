@@ -63,6 +63,14 @@ def mint_refresh_token(*, user: "User", session_id: uuid.UUID, lifetime: timedel
     return token
 
 
+def access_token_from(refresh: RefreshToken) -> AccessToken:
+    """The access token of `refresh`, with iat and exp from the same instant (exp - iat is
+    exactly the lifetime, as the spec's example shows)."""
+    access = refresh.access_token
+    access.set_iat(at_time=refresh.current_time)
+    return access
+
+
 def access_token_lifetime_seconds() -> int:
     return int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
 

@@ -44,7 +44,7 @@ def _login_body(result: LoginResult) -> dict[str, Any]:
 def _token_body(result: LoginResult) -> dict[str, Any]:
     assert result.refresh is not None  # noqa: S101 - a completed login always has tokens
     return {
-        "access_token": str(result.refresh.access_token),
+        "access_token": str(tokens.access_token_from(result.refresh)),
         "refresh_token": str(result.refresh),
         "expires_in": tokens.access_token_lifetime_seconds(),
         "user": s.LoginUserSerializer(result.user).data,

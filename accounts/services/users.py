@@ -118,7 +118,7 @@ def user_update(*, actor: User | None, user: User, data: dict[str, Any]) -> User
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("role").get(pk=user.pk)
+        user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
         changes: dict[str, list[Any]] = {}
         new_role = _as_role(data["role"]) if "role" in data else user.role
         new_status = data.get("status", user.status)
@@ -188,7 +188,11 @@ def profile_update(*, user: User, data: dict[str, Any]) -> User:
     """A user edits their own names, phone and avatar."""
     data = {k: v for k, v in data.items() if k in PROFILE_FIELDS}
     with transaction.atomic():
-        user = User.objects.select_for_update().select_related("role", "branch").get(pk=user.pk)
+        user = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("role", "branch")
+            .get(pk=user.pk)
+        )
         changes = {
             name: [getattr(user, name), value]
             for name, value in data.items()

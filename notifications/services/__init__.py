@@ -10,6 +10,7 @@ from notifications.services.inbox import (
     notification_mark_all_read,
     notification_mark_read,
     notification_payload,
+    notification_test_send,
     user_group,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "notification_mark_all_read",
     "notification_mark_read",
     "notification_payload",
+    "notification_test_send",
     "user_group",
 ]

@@ -285,3 +285,28 @@ def notification_delete(*, user: "User", notification_id: int) -> None:
             ),
             robust=True,
         )
+
+
+def notification_test_send(*, user_ids: list[int], actor: "User") -> int:
+    """Send a `system` test notification to each user (admin action). Returns how many."""
+    user_ids = sorted(set(user_ids))
+    with transaction.atomic():
+        for user_id in user_ids:
+            notification_create(
+                user=user_id,
+                type=NotificationType.SYSTEM,
+                title="Test notification",
+                message=(
+                    f"{actor.email} sent this test from the operations console to check that "
+                    "notifications reach you."
+                ),
+                data={"test": True},
+                priority=NotificationPriority.HIGH,
+            )
+        audit_log(
+            action="notification.test_send",
+            actor=actor,
+            object_type="notifications.notification",
+            changes={"user_ids": user_ids},
+        )
+    return len(user_ids)

@@ -30,7 +30,11 @@ def push_service() -> Iterator[PushServiceStub]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             stub.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "body": self.rfile.read(length)}
+                {
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": self.rfile.read(length),
+                }
             )
             self.send_response(stub.status)
             self.send_header("Content-Length", "0")

@@ -308,11 +308,13 @@ else:
     # so a management command can enqueue work for the worker running inside `make run`.
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
     CELERY_RESULT_BACKEND = None
-    _queue_dir = VAR_DIR / "celery" / "queue"
+    # CELERY_BROKER_DIR lets a second stack (e.g. an end-to-end test) use its own queue.
+    _broker_dir = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "celery")))
+    _queue_dir = _broker_dir / "queue"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import password_validation
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
@@ -15,6 +16,7 @@ from django.http import HttpRequest
 from accounts import modules, services
 from accounts.errors import LastAdminError, UserSelfActionError
 from accounts.models import Branch, Role, User, UserSession
+from accounts.services.passwords import password_set_by_admin
 from accounts.services.roles import ROLE_EDITABLE_FIELDS
 from accounts.services.users import ADMIN_EDITABLE_FIELDS
 from core.services import audit_log
@@ -199,6 +201,14 @@ class UserAdmin(DjangoUserAdmin):
                 obj=obj,
                 changes={n: str(form.cleaned_data[n]) for n in other},
             )
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                password_set_by_admin(actor=request.user, user=user)
+        return response
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool

@@ -114,8 +114,12 @@ def _used_key(payload: dict[str, Any]) -> str:
 
 
 def mfa_token_consume(payload: dict[str, Any]) -> None:
-    """Make an MFA token single-use; a second use (even concurrent) is refused."""
-    if not cache.add(_used_key(payload), 1, timeout=settings.MFA_TOKEN_LIFETIME + 60):
+    """Make an MFA token single-use; a second use (even concurrent) is refused.
+
+    When the cache is down (add() answers None, errors ignored) the step still works: the code
+    itself is single-use (TOTP steps and backup codes are consumed in the database).
+    """
+    if cache.add(_used_key(payload), 1, timeout=settings.MFA_TOKEN_LIFETIME + 60) is False:
         raise MfaTokenInvalidError()
 
 

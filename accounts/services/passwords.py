@@ -159,6 +159,21 @@ def user_invite_send(*, user: User) -> None:
     password_email_send_task.delay(user_id=user.pk, token=raw, kind=INVITE_KIND)
 
 
+def password_set_by_admin(*, actor: User | None, user: User) -> None:
+    """After an administrator set a user's password (admin console): sign them out everywhere."""
+    with transaction.atomic():
+        revoked = sessions_revoke_all(user=user, reason=UserSession.RevokedReason.PASSWORD_RESET)
+        User.objects.filter(pk=user.pk).update(
+            password_changed_at=timezone.now(), password_reset_token="", password_reset_expires=None
+        )
+        audit_log(
+            action="auth.password_set_by_admin",
+            actor=actor,
+            obj=user,
+            changes={"sessions_revoked": revoked},
+        )
+
+
 def password_reset_confirm(*, token: str, password: str) -> User:
     """Set a new password with a reset token; every session of the user is revoked."""
     digest = token_hash(token or "")

@@ -173,6 +173,23 @@ def test_add_user_in_admin_goes_through_the_service(admin_web, staff_admin):
     assert AuditEvent.objects.get(action="user.created").actor == staff_admin
 
 
+def test_password_set_in_admin_signs_the_user_out_and_is_audited(admin_web, staff_admin):
+    user = UserFactory()
+    session, _token = session_create(user=user)
+
+    response = admin_web.post(
+        reverse("admin:auth_user_password_change", args=[user.pk]),
+        {"password1": "Set-By-Admin-Secret-1", "password2": "Set-By-Admin-Secret-1"},
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Set-By-Admin-Secret-1")
+    session.refresh_from_db()
+    assert session.revoked_at is not None
+    assert AuditEvent.objects.get(action="auth.password_set_by_admin").actor == staff_admin
+
+
 def test_users_cannot_be_deleted_in_admin(admin_web):
     user = UserFactory()
 

@@ -19,7 +19,6 @@ from accounts.api.filters import UserFilter
 from accounts.models import Role, User, UserSession
 from accounts.permissions import ModulePermission
 from accounts.services.auth import LoginResult, login_complete, mfa_token_consume, mfa_token_user
-from intelipro.api.pagination import StandardPagination
 
 AUTH = ["auth"]
 
@@ -49,16 +48,6 @@ def _token_body(result: LoginResult) -> dict[str, Any]:
         "expires_in": tokens.access_token_lifetime_seconds(),
         "user": s.LoginUserSerializer(result.user).data,
     }
-
-
-class UserPagination(StandardPagination):
-    """StandardPagination whose OpenAPI component names the items `users`, as the body does."""
-
-    def get_paginated_response_schema(self, schema: dict) -> dict:
-        result = super().get_paginated_response_schema(schema)
-        result["properties"] = {"users": result["properties"].pop("items"), **result["properties"]}
-        result["required"] = ["users", "pagination"]
-        return result
 
 
 def _session_id(request: Request) -> str | None:
@@ -381,7 +370,6 @@ class UserViewSet(
     permission_classes = [IsAuthenticated, ModulePermission]
     module = modules.USERS
     filterset_class = UserFilter
-    pagination_class = UserPagination
     pagination_items_key = "users"
 
     def get_queryset(self) -> QuerySet[User]:

@@ -6,9 +6,6 @@ right is then taken back. Only wrong guesses therefore use up the allowance. The
 attempt in a window answers 429 with Retry-After, whatever the password.
 """
 
-import contextlib
-
-from django.core.cache import cache
 from rest_framework.exceptions import Throttled
 
 from accounts.models import User
@@ -52,7 +49,4 @@ def login_attempt_succeeded(*, email: str, ip: str | None) -> None:
     """The attempt was right: take it back from the IP, and clear the account's failures."""
     idents = _idents(email=email, ip=ip)
     throttling.rate_reset(scope=SCOPE, ident=idents["account"])
-    limit_and_period = throttling.parse_rate(throttling.settings.THROTTLE_RATES[SCOPE])
-    key, _remaining = throttling._window(SCOPE, idents["ip"], limit_and_period[1])
-    with contextlib.suppress(ValueError):  # window rolled over: nothing to take back
-        cache.decr(key)
+    throttling.rate_undo(scope=SCOPE, ident=idents["ip"])

@@ -60,11 +60,13 @@ class StandardPagination(BasePagination):
         return Response({self.items_key: data, "pagination": self.pagination_data()})
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
+        # items_key is set from the view by EnvelopeAutoSchema._get_paginator for the schema.
+        key = getattr(self, "items_key", "results")
         return {
             "type": "object",
-            "required": ["pagination"],
+            "required": [key, "pagination"],
             "properties": {
-                "items": schema,
+                key: schema,
                 "pagination": {
                     "type": "object",
                     "properties": {

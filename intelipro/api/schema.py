@@ -15,18 +15,12 @@ ERROR_RESPONSES = {
 
 
 class EnvelopeAutoSchema(AutoSchema):
-    def _get_response_for_code(
-        self, serializer, status_code, media_types=None, direction="response"
-    ):
-        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
-        key = getattr(self.view, "pagination_items_key", None)
-        for media in (response.get("content") or {}).values():
-            schema = media.get("schema") or {}
-            props = schema.get("properties") or {}
-            if "items" in props and "pagination" in props and key:
-                props[key] = props.pop("items")
-                schema["required"] = [key, "pagination"]
-        return response
+    def _get_paginator(self):
+        """The paginator names its items after the view (`cases`, `users`), as bodies do."""
+        paginator = super()._get_paginator()
+        if paginator is not None:
+            paginator.items_key = getattr(self.view, "pagination_items_key", "results")
+        return paginator
 
 
 def envelope_postprocessing_hook(

@@ -65,6 +65,16 @@ def rate_peek(*, scope: str, ident: str, rate: str | None = None) -> RateWindow:
     return RateWindow(count=int(cache.get(key) or 0), limit=limit, retry_after=max(remaining, 1))
 
 
+def rate_undo(*, scope: str, ident: str, rate: str | None = None) -> None:
+    """Take back one count of the current window (e.g. a login attempt that was right)."""
+    _limit, period = parse_rate(rate or settings.THROTTLE_RATES[scope])
+    key, _remaining = _window(scope, ident, period)
+    try:
+        cache.decr(key)
+    except ValueError:  # the window rolled over: nothing to take back
+        return
+
+
 def rate_reset(*, scope: str, ident: str, rate: str | None = None) -> None:
     _limit, period = parse_rate(rate or settings.THROTTLE_RATES[scope])
     key, _remaining = _window(scope, ident, period)

@@ -18,6 +18,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from intelipro.bodylimit import BodySizeLimitMiddleware  # noqa: E402
 from intelipro.realtime import register_server_loop  # noqa: E402
 
 
@@ -36,7 +37,9 @@ def _websocket_app() -> Any:
     return AllowedHostsOriginValidator(JWTAuthMiddlewareStack(URLRouter(_websocket_patterns())))
 
 
-router = ProtocolTypeRouter({"http": django_asgi_app, "websocket": _websocket_app()})
+router = ProtocolTypeRouter(
+    {"http": BodySizeLimitMiddleware(django_asgi_app), "websocket": _websocket_app()}
+)
 
 
 async def application(scope: dict, receive: Any, send: Any) -> None:

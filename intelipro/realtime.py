@@ -4,10 +4,16 @@ With Redis the layer crosses processes by itself. In embedded mode the in-memory
 in the ASGI server's event loop; a send from a worker thread through `async_to_sync` runs on
 another loop and the receiver is not woken for 1-3 s (measured, ../shared/SERVICES.md), so
 sends from other threads are scheduled on the server's own loop, captured at ASGI startup.
+
+With Redis, `async_to_sync` from a plain thread (a Celery worker, a command) runs each send on
+a fresh event loop, and channels_redis keeps its connection pool per loop: every send paid a
+new TCP connection and loop (~4 ms, and the pools piled up). Sends from sync code therefore go
+through one long-lived sender loop per process (recreated after a fork).
 """
 
 import asyncio
 import logging
+import os
 import threading
 from typing import Any
 
@@ -20,6 +26,23 @@ _server_loop: asyncio.AbstractEventLoop | None = None
 _server_thread_id: int | None = None
 
 SEND_TIMEOUT_SECONDS = 5
+
+_sender_loop: asyncio.AbstractEventLoop | None = None
+_sender_pid: int | None = None
+_sender_lock = threading.Lock()
+
+
+def _sender() -> asyncio.AbstractEventLoop:
+    """This process's long-lived loop for layer sends from sync code (started on first use)."""
+    global _sender_loop, _sender_pid
+    with _sender_lock:
+        if _sender_loop is None or _sender_pid != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=loop.run_forever, name="channel-layer-sender", daemon=True
+            ).start()
+            _sender_loop, _sender_pid = loop, os.getpid()
+        return _sender_loop
 
 
 def register_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
@@ -45,4 +68,8 @@ def group_send(group: str, event: dict[str, Any]) -> None:
         future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
         future.result(timeout=SEND_TIMEOUT_SECONDS)
         return
-    async_to_sync(layer.group_send)(group, event)
+    if in_memory:
+        async_to_sync(layer.group_send)(group, event)
+        return
+    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), _sender())
+    future.result(timeout=SEND_TIMEOUT_SECONDS)

@@ -128,7 +128,16 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis' BZPOPMIN
                 # timeout: an idle consumer then dies with "Timeout reading". Keep reads longer.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+                # It also caps an asyncio pool at 100 connections and raises (not waits) past
+                # that, which hundreds of sockets connecting at once exceed.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=2000),
+                    }
+                ],
                 # A burst of 500 events to one user must not be dropped (notifications issue).
                 "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=2000),
                 "expiry": 60,
@@ -414,9 +423,7 @@ SENTRY_DSN = env("SENTRY_DSN", default="")
 # Bearer JWTs that die with their session (logout, reset, deactivation), one query per request.
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["accounts.authentication.JWTAuthentication"]
 # The admin site asks staff who own an authenticator for their code (accounts/admin_site.py).
-INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
-    "accounts.apps.InteliproAdminConfig"
-)
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.apps.InteliproAdminConfig"
 # Password policy: the validators above plus "not one of the last 5 passwords".
 AUTH_PASSWORD_VALIDATORS.append(
     {"NAME": "accounts.validators.PasswordHistoryValidator", "OPTIONS": {"history_size": 5}}
@@ -595,4 +602,17 @@ CELERY_BEAT_SCHEDULE["uploads.requeue_stuck"] = {
     # every 5 minutes: re-queue batches stuck in processing/validating (worker lost)
     "task": "uploads.tasks.upload_batches_requeue_stuck_task",
     "schedule": crontab(minute="*/5"),
+}
+
+# --- Request body limits at the ASGI layer (intelipro/bodylimit.py) --------------------------
+# Oversized bodies are refused with 413 before Django spools them. Per path prefix: the app's
+# own limit plus 1 MiB for multipart overhead, with the code the app itself would answer.
+_MULTIPART_HEADROOM = 1024 * 1024
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=60 * 1024 * 1024)
+REQUEST_BODY_LIMITS = {
+    "/api/v1/files/upload": (FILES_MAX_UPLOAD_BYTES + _MULTIPART_HEADROOM, "file_too_large"),
+    "/api/v1/upload/batch": (
+        UPLOAD_MAX_FILE_SIZE_MB * 1024 * 1024 + _MULTIPART_HEADROOM,
+        "upload_file_too_large",
+    ),
 }

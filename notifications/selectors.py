@@ -39,6 +39,17 @@ def notification_unread_count(*, user_id: int) -> int:
     return _live(Notification.objects.filter(user_id=user_id, read_status=False)).count()
 
 
+def notification_unread_counts(*, user_ids: list[int]) -> dict[int, int]:
+    """Unread counts of many users in one query (users with none are absent)."""
+    rows = (
+        _live(Notification.objects.filter(user_id__in=user_ids, read_status=False))
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["user_id"]: row["n"] for row in rows}
+
+
 def notification_unread_counts_by_type(*, user_id: int) -> dict[str, int]:
     rows = (
         _live(Notification.objects.filter(user_id=user_id, read_status=False))

@@ -4,6 +4,7 @@ from notifications.services import notification_create, notification_event_send
 """
 
 from notifications.services.inbox import (
+    notification_broadcast,
     notification_create,
     notification_delete,
     notification_event_send,
@@ -15,6 +16,7 @@ from notifications.services.inbox import (
 )
 
 __all__ = [
+    "notification_broadcast",
     "notification_create",
     "notification_delete",
     "notification_event_send",

@@ -391,3 +391,29 @@ async def test_burst_of_500_arrives_complete_and_in_order(agent_user_async):
     assert counts[-1] == 500
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
+
+
+async def test_broadcast_reaches_every_users_socket(agent_user_async):
+    from notifications.services import notification_broadcast
+
+    other = await make_user()
+    first = await connect(agent_user_async)
+    second = await connect(other)
+    await first.receive_json_from(timeout=3)
+    await second.receive_json_from(timeout=3)
+
+    await database_sync_to_async(notification_broadcast)(
+        user_ids=[agent_user_async.pk, other.pk], type="system", title="Maintenance", message="m"
+    )
+
+    for ws in (first, second):
+        created = await ws.receive_json_from(timeout=3)
+        assert (created["type"], created["data"]["title"]) == (
+            "notification.created",
+            "Maintenance",
+        )
+        assert await ws.receive_json_from(timeout=3) == {
+            "type": "unread_count",
+            "data": {"unread_count": 1},
+        }
+        await ws.disconnect()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from notifications.errors import NotificationInvalidPriorityError, NotificationInvalidTypeError
 from notifications.models import Notification, NotificationDelivery
 from notifications.preferences import quiet_hours_end
-from notifications.services import notification_create
+from notifications.services import notification_broadcast, notification_create
 from tests.notifications.factories import NotificationPreferenceFactory, PushSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +238,26 @@ def test_no_push_rows_when_push_is_not_configured(agent_user, settings):
     n = _create(agent_user)
 
     assert not NotificationDelivery.objects.filter(notification=n, channel="push").exists()
+
+
+def test_broadcast_creates_one_notification_per_user_and_honours_preferences(
+    agent_user, manager_user, viewer_user, django_capture_on_commit_callbacks
+):
+    NotificationPreferenceFactory(user=manager_user, channels={"assignment": {"email": False}})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = notification_broadcast(
+            user_ids=[agent_user.pk, manager_user.pk, viewer_user.pk, agent_user.pk],
+            type="assignment",
+            title="Team update",
+            message="m",
+        )
+
+    assert count == 3
+    assert Notification.objects.filter(title="Team update").count() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([agent_user.email, viewer_user.email])
+
+
+def test_broadcast_rejects_unknown_type(agent_user):
+    with pytest.raises(NotificationInvalidTypeError):
+        notification_broadcast(user_ids=[agent_user.pk], type="nope", title="t", message="m")

@@ -1,0 +1,406 @@
+"""Live notification delivery: notification_create -> websocket client, over a real server.
+
+Arms
+- redis:  N authenticated websocket clients on a real uvicorn with the Redis channel layer;
+          notification_create called at 10, 100 and 500 per second from OTHER processes
+          (producers); latency = client receive time - time just before notification_create.
+- floor:  the in-memory channel layer in ONE process (channels' communicator, no network),
+          the same notification_create path: the cost of the service + layer itself.
+- broadcast: one notification to each of the N users in one transaction; time until the
+          last client has it.
+
+Usage: python bench/run.py notifications_ws [--full]
+  default: 200 clients, 3 s per rate; --full: 1,000 clients, 10 s per rate (issue targets:
+  p95 <= 20 ms at 100/s with 0 drops; broadcast to 1,000 users <= 250 ms).
+Needs REDIS_URL for the redis/broadcast arms (else only the floor runs). Uses DATABASE_URL
+when set (PostgreSQL recommended), otherwise a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_env, uvicorn_server  # noqa: E402
+
+SECRET = "bench-notifications-secret-0123456789abcdefghijklmnop"
+EMAIL_DOMAIN = "bench-notify.example.com"
+
+
+def _env(db_url: str, redis_url: str | None, prefix: str) -> dict[str, str]:
+    env = bench_env(
+        DATABASE_URL=db_url,
+        DJANGO_SECRET_KEY=SECRET,
+        JWT_SECRET=SECRET,
+        CHANNEL_LAYER_PREFIX=prefix,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        VAPID_PUBLIC_KEY="",
+        VAPID_PRIVATE_KEY="",
+        CELERY_TASK_ALWAYS_EAGER="1",
+    )
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def _setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    if not env.get("REDIS_URL"):
+        os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+
+
+def _prepare_users(count: int) -> list[tuple[int, str]]:
+    """`count` agent users (created once, reused) and an access token for each."""
+    from accounts.models import Role, User
+    from accounts.tokens import access_token_for
+    from notifications.models import Notification
+
+    role = Role.objects.get(name="agent")
+    existing = set(
+        User.objects.filter(email__endswith=EMAIL_DOMAIN).values_list("email", flat=True)
+    )
+    missing = [
+        f"u{i}@{EMAIL_DOMAIN}" for i in range(count) if f"u{i}@{EMAIL_DOMAIN}" not in existing
+    ]
+    User.objects.bulk_create(
+        [
+            User(email=e, first_name="Bench", last_name="User", role=role, password="!")
+            for e in missing
+        ],
+        batch_size=500,
+    )
+    users = list(
+        User.objects.filter(email__in=[f"u{i}@{EMAIL_DOMAIN}" for i in range(count)]).order_by("id")
+    )
+    # Batch notifications: in-app only by default, so no email work skews the figures.
+    Notification.objects.filter(user__in=users).delete()
+    return [(u.pk, str(access_token_for(u))) for u in users]
+
+
+# --- producer (a separate process) ------------------------------------------------------------
+
+
+def _producer(args: argparse.Namespace) -> int:
+    _setup_django(json.loads(os.environ["BENCH_ENV"]))
+    from django.db import transaction
+
+    from notifications.services import notification_create
+
+    user_ids = [int(x) for x in args.user_ids.split(",")]
+    if args.broadcast:
+        from notifications.services import notification_broadcast
+
+        t0 = time.time()
+        if args.loop:  # baseline: one notification_create per user in one transaction
+            with transaction.atomic():
+                for i, uid in enumerate(user_ids):
+                    notification_create(
+                        user=uid, type="batch", title="broadcast", message="m",
+                        data={"seq": i, "t": t0},
+                    )  # fmt: skip
+        else:  # set-based notification_broadcast; seq = user's index
+            notification_broadcast(
+                user_ids=user_ids, type="batch", title="broadcast", message="m",
+                data={"seq": -1, "t": t0},
+            )  # fmt: skip
+        print(json.dumps({"sent": len(user_ids), "t0": t0, "t_done": time.time()}))
+        return 0
+    interval = 1.0 / args.rate
+    start = time.perf_counter()
+    sent = 0
+    while True:
+        due = start + sent * interval
+        now = time.perf_counter()
+        if due - start >= args.seconds:
+            break
+        if due > now:
+            time.sleep(due - now)
+        seq = args.offset + sent * args.stride
+        uid = user_ids[seq % len(user_ids)]
+        notification_create(
+            user=uid, type="batch", title="bench", message="m", data={"seq": seq, "t": time.time()}
+        )
+        sent += 1
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"sent": sent, "elapsed": elapsed}))
+    return 0
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+class Clients:
+    def __init__(self, port: int, users: list[tuple[int, str]]) -> None:
+        self.port = port
+        self.users = users
+        self.received: dict[int, float] = {}
+        self.sockets: list = []
+        self.tasks: list[asyncio.Task] = []
+
+    async def connect(self) -> float:
+        import websockets
+
+        t = time.perf_counter()
+        sem = asyncio.Semaphore(50)
+
+        async def one(token: str):
+            async with sem:
+                ws = await websockets.connect(
+                    f"ws://127.0.0.1:{self.port}/ws/notifications/?token={token}",
+                    origin=f"http://127.0.0.1:{self.port}",
+                    max_queue=None,
+                    ping_interval=None,
+                )
+                await ws.recv()  # initial unread_count
+                return ws
+
+        self.sockets = await asyncio.gather(*(one(tok) for _, tok in self.users))
+        self.tasks = [asyncio.create_task(self._reader(ws)) for ws in self.sockets]
+        return time.perf_counter() - t
+
+    async def _reader(self, ws) -> None:
+        try:
+            async for raw in ws:
+                now = time.time()
+                frame = json.loads(raw)
+                if frame.get("type") == "notification.created":
+                    data = frame["data"]["data"]
+                    key = data["seq"] if data["seq"] >= 0 else -frame["data"]["user_id"]
+                    self.received[key] = (now - data["t"]) * 1000
+        except Exception:  # noqa: S110 - closed at the end of the run
+            pass
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(round(q / 100 * (len(ordered) - 1)), len(ordered) - 1)]
+
+
+def _run_producers(
+    env, user_ids, *, rate, seconds, procs, broadcast=False, loop=False
+) -> list[dict]:
+    ids = ",".join(str(u) for u in user_ids)
+    penv = dict(env, BENCH_ENV=json.dumps(env))
+    cmds = []
+    for k in range(procs):
+        cmd = [sys.executable, str(Path(__file__)), "--producer", "--user-ids", ids]
+        if broadcast:
+            cmd.append("--broadcast")
+            if loop:
+                cmd.append("--loop")
+        else:
+            cmd += ["--rate", str(rate / procs), "--seconds", str(seconds),
+                    "--offset", str(k), "--stride", str(procs)]  # fmt: skip
+        cmds.append(cmd)
+    running = [
+        subprocess.Popen(c, cwd=ROOT, env=penv, stdout=subprocess.PIPE, text=True) for c in cmds
+    ]
+    outs = []
+    for proc in running:
+        out, _ = proc.communicate(timeout=seconds + 120)
+        outs.append(json.loads(out.strip().splitlines()[-1]))
+    return outs
+
+
+async def _redis_arm(env, users, rates, seconds) -> list[dict]:
+    results = []
+    with uvicorn_server(env=env) as port:
+        clients = Clients(port, users)
+        took = await clients.connect()
+        print(f"  connected {len(users)} websocket clients in {took:.1f}s")
+        user_ids = [u for u, _ in users]
+        for rate in rates:
+            clients.received.clear()
+            # One producer per ~100/s: a notification_create costs a few ms of DB round trips.
+            procs = max(1, min(5, rate // 100))
+            outs = await asyncio.to_thread(
+                _run_producers, env, user_ids, rate=rate, seconds=seconds, procs=procs
+            )
+            await asyncio.sleep(2.0)  # let stragglers arrive
+            sent = sum(o["sent"] for o in outs)
+            achieved = sent / max(o["elapsed"] for o in outs)
+            lat = list(clients.received.values())
+            results.append(
+                {"arm": f"redis {rate}/s", "target": rate, "achieved": achieved, "sent": sent,
+                 "received": len(lat), "drops": sent - len(lat), "p50": _pct(lat, 50),
+                 "p95": _pct(lat, 95), "p99": _pct(lat, 99), "max": max(lat, default=float("nan"))}
+            )  # fmt: skip
+        # Broadcast: one notification to every connected user, set-based and as a loop.
+        for label, loop in (
+            ("notification_broadcast", False),
+            ("loop of notification_create", True),
+        ):
+            clients.received.clear()
+            outs = await asyncio.to_thread(
+                _run_producers, env, user_ids, rate=0, seconds=0, procs=1, broadcast=True, loop=loop
+            )
+            deadline = time.monotonic() + 30
+            while len(clients.received) < len(users) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            info = outs[0]
+            results.append(
+                {"arm": f"broadcast {len(users)} users ({label})", "sent": info["sent"],
+                 "received": len(clients.received), "drops": info["sent"] - len(clients.received),
+                 "create_ms": (info["t_done"] - info["t0"]) * 1000,
+                 "last_receive_ms": max(clients.received.values(), default=float("nan"))}
+            )  # fmt: skip
+        await clients.close()
+    return results
+
+
+async def _floor_arm(n_clients: int, count: int) -> dict:
+    """In-memory layer, one process: communicators + notification_create from a thread."""
+    from channels.db import database_sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from intelipro.asgi import application
+    from intelipro.realtime import register_server_loop
+    from notifications.services import notification_create
+
+    # As the ASGI lifespan does in embedded mode: sends from threads go to this loop.
+    register_server_loop(asyncio.get_running_loop())
+
+    users = await database_sync_to_async(_prepare_users)(n_clients)
+    comms = []
+    for _, token in users:
+        c = WebsocketCommunicator(
+            application,
+            f"/ws/notifications/?token={token}",
+            headers=[(b"origin", b"http://127.0.0.1")],
+        )
+        await c.connect()
+        await c.receive_json_from(timeout=10)
+        comms.append(c)
+
+    async def produce() -> None:
+        # On the loop thread itself (DJANGO_ALLOW_ASYNC_UNSAFE, set by the floor arm): no
+        # thread hop, realtime.group_send schedules the layer send on this loop directly.
+        for seq in range(count):
+            uid = users[seq % len(users)][0]
+            notification_create(
+                user=uid,
+                type="batch",
+                title="floor",
+                message="m",
+                data={"seq": seq, "t": time.time()},
+            )
+            await asyncio.sleep(0)
+
+    lat: list[float] = []
+
+    async def drain() -> None:
+        # Read the communicators' output queues directly: receive_output() with a timeout
+        # cancels the application when nothing comes, which would end the sockets.
+        deadline = time.monotonic() + 60
+        while len(lat) < count and time.monotonic() < deadline:
+            for c in comms:
+                while not c.output_queue.empty():
+                    message = c.output_queue.get_nowait()
+                    frame = json.loads(message.get("text") or "{}")
+                    if frame.get("type") == "notification.created":
+                        lat.append((time.time() - frame["data"]["data"]["t"]) * 1000)
+            await asyncio.sleep(0.001)
+
+    reader = asyncio.create_task(drain())
+    await produce()
+    await reader
+    for c in comms:
+        await c.disconnect()
+    return {"arm": f"floor in-memory 100/s ({n_clients})", "sent": count, "received": len(lat),
+            "drops": count - len(lat), "p50": _pct(lat, 50), "p95": _pct(lat, 95),
+            "p99": _pct(lat, 99), "max": max(lat, default=float("nan"))}  # fmt: skip
+
+
+def _migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="notifications_ws")
+    parser.add_argument("--full", action="store_true")
+    parser.add_argument("--clients", type=int)
+    parser.add_argument("--seconds", type=float)
+    args, _ = parser.parse_known_args(argv)
+    n_clients = args.clients or (1000 if args.full else 200)
+    seconds = args.seconds or (10.0 if args.full else 3.0)
+    rates = [10, 100, 500]
+    redis_url = os.environ.get("REDIS_URL")
+    tmp = tempfile.mkdtemp(prefix="bench-notify-")
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/db.sqlite3"
+    print(
+        f"\n## notifications_ws: {n_clients} clients, {seconds:.0f}s per rate, db={db_url.split(':')[0]}"
+    )
+    env = _env(db_url, redis_url, prefix=f"bench-notify-{os.getpid()}")
+    _migrate(env)
+    # Floor first, in this process, with the in-memory layer.
+    floor_env = _env(db_url, None, prefix="x")
+    floor_env["CHANNEL_LAYER_CAPACITY"] = "100000"
+    floor_env["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"  # the floor calls the ORM on the loop thread
+    _setup_django(floor_env)
+    from asgiref.sync import async_to_sync  # noqa: F401 - django is set up now
+
+    users = _prepare_users(n_clients)
+    floor = asyncio.run(_floor_arm(min(n_clients, 200), 300))
+    rows = [floor]
+    if redis_url:
+        rows = asyncio.run(_redis_arm(env, users, rates, seconds)) + rows
+    else:
+        print("  REDIS_URL not set: redis and broadcast arms skipped")
+    print(f"  {'arm':<28}{'target/s':>9}{'achieved/s':>11}{'sent':>7}{'drops':>6}"
+          f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")  # fmt: skip
+    for r in rows:
+        if r["arm"].startswith("broadcast"):
+            continue
+        print(f"  {r['arm']:<28}{r.get('target', ''):>9}{r.get('achieved', float('nan')):>11.1f}"
+              f"{r['sent']:>7}{r['drops']:>6}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}"
+              f"{r['max']:>9.1f}")  # fmt: skip
+    for r in rows:
+        if r["arm"].startswith("broadcast"):
+            print(f"  {r['arm']}: service call {r['create_ms']:.0f} ms, last client received "
+                  f"{r['last_receive_ms']:.0f} ms after the call started, drops {r['drops']} "
+                  "(target <= 250 ms)")  # fmt: skip
+    by_arm = {r["arm"]: r for r in rows}
+    if f"redis 100/s" in by_arm:  # noqa: F541
+        r100 = by_arm["redis 100/s"]
+        print(f"  redis 100/s p95 vs in-memory floor p95: x{r100['p95'] / floor['p95']:.1f} "
+              f"(target p95 <= 20 ms, 0 drops)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    if "--producer" in sys.argv:
+        p = argparse.ArgumentParser()
+        p.add_argument("--producer", action="store_true")
+        p.add_argument("--broadcast", action="store_true")
+        p.add_argument("--loop", action="store_true")
+        p.add_argument("--user-ids", required=True)
+        p.add_argument("--rate", type=float, default=10)
+        p.add_argument("--seconds", type=float, default=3)
+        p.add_argument("--offset", type=int, default=0)
+        p.add_argument("--stride", type=int, default=1)
+        sys.exit(_producer(p.parse_args()))
+    sys.exit(main(sys.argv[1:]))

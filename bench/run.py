@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 # Order: the cheap baseline first; then the domain benchmarks.
 BENCHMARKS = [
     "baseline_api",
+    "accounts_auth",
     "renewals_api",
     "uploads_batch",
     "files_upload",

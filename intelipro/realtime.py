@@ -26,6 +26,7 @@ _server_loop: asyncio.AbstractEventLoop | None = None
 _server_thread_id: int | None = None
 
 SEND_TIMEOUT_SECONDS = 5
+SEND_MANY_CONCURRENCY = 32
 
 _sender_loop: asyncio.AbstractEventLoop | None = None
 _sender_pid: int | None = None
@@ -87,7 +88,15 @@ def group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
         return
 
     async def send_all() -> None:
-        await asyncio.gather(*(layer.group_send(group, event) for group, event in messages))
+        # Bounded concurrency: unbounded, each send opens its own Redis connection (1,000
+        # users = 1,000 new connections, ~5 s); a few dozen in flight reuse the pool.
+        gate = asyncio.Semaphore(SEND_MANY_CONCURRENCY)
+
+        async def one(group: str, event: dict[str, Any]) -> None:
+            async with gate:
+                await layer.group_send(group, event)
+
+        await asyncio.gather(*(one(group, event) for group, event in messages))
 
     loop = _server_loop
     in_memory = layer.__class__.__name__ == "InMemoryChannelLayer"

@@ -1,9 +1,11 @@
 """Shapes of the notification endpoints (input validation and output)."""
 
+import datetime as dt
 import zoneinfo
 from functools import lru_cache
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from notifications.models import (
@@ -15,8 +17,39 @@ from notifications.models import (
 from notifications.preferences import CHANNELS
 
 
+def _iso(value: dt.datetime | None) -> str | None:
+    """DRF's iso-8601 DateTimeField output: current time zone, "Z" for UTC."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def notification_data(n: Notification) -> dict[str, Any]:
+    """The notification's JSON shape. Hand-built: a ModelSerializer rebuilds its fields per
+    instance (~1.7 ms), which dominated broadcasts to 1,000 users."""
+    return {
+        "id": n.pk,
+        "user_id": n.user_id,
+        "type": n.type,
+        "title": n.title,
+        "message": n.message,
+        "data": n.data,
+        "priority": n.priority,
+        "read_status": n.read_status,
+        "read_at": _iso(n.read_at),
+        "expires_at": _iso(n.expires_at),
+        "created_at": _iso(n.created_at),
+    }
+
+
 class NotificationSerializer(serializers.ModelSerializer):
+    """Documents the shape (OpenAPI); the output itself is notification_data()."""
+
     user_id = serializers.IntegerField(read_only=True)
+
+    def to_representation(self, instance: Notification) -> dict[str, Any]:
+        return notification_data(instance)
 
     class Meta:
         model = Notification

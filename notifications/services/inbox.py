@@ -53,9 +53,9 @@ def user_group(user_id: int) -> str:
 
 def notification_payload(notification: Notification) -> dict[str, Any]:
     """The JSON shape of a notification, identical over REST and websocket."""
-    from notifications.api.serializers import NotificationSerializer
+    from notifications.api.serializers import notification_data
 
-    return dict(NotificationSerializer(notification).data)
+    return notification_data(notification)
 
 
 def _publish(user_id: int, events: list[dict[str, Any]]) -> None:

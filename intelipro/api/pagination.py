@@ -8,8 +8,6 @@ deletes the last item of the last page does not get an error.
 import math
 from typing import Any
 
-from django.core.paginator import InvalidPage
-from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
@@ -38,15 +36,18 @@ class StandardPagination(BasePagination):
         self.page_number = params.validated_data["page"]
         self.per_page = min(params.validated_data["limit"], self.max_page_size)
         self.items_key = getattr(view, "pagination_items_key", "results")
-        paginator = DjangoPaginator(queryset, self.per_page)
-        self.total_records = paginator.count
+        self.total_records = self.count(queryset)
         self.total_pages = max(math.ceil(self.total_records / self.per_page), 1)
         if self.page_number > self.total_pages:
             return []
-        try:
-            return list(paginator.page(self.page_number).object_list)
-        except InvalidPage:  # pragma: no cover - guarded above
-            return []
+        offset = (self.page_number - 1) * self.per_page
+        return list(queryset[offset : offset + self.per_page])
+
+    def count(self, queryset: QuerySet | list) -> int:
+        """Total records; subclasses may cache it (COUNT(*) is the slow part of big lists)."""
+        if isinstance(queryset, QuerySet):
+            return queryset.order_by().count()
+        return len(queryset)
 
     def pagination_data(self) -> dict[str, int]:
         return {

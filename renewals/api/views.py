@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import math
 from typing import Any
 
 from django.core.cache import cache
@@ -19,7 +18,7 @@ from rest_framework.views import APIView
 from accounts import modules
 from accounts.models import Branch
 from accounts.permissions import ModulePermission
-from intelipro.api.pagination import StandardPagination, _PageParams
+from intelipro.api.pagination import StandardPagination
 from renewals import dashboard, selectors, services
 from renewals.api import serializers as s
 from renewals.api.filters import CaseFilter, CustomerFilter, PolicyFilter
@@ -42,12 +41,7 @@ class CachedCountPagination(StandardPagination):
     older than the caller's own last change. The query text includes the caller's scope.
     """
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list:
-        params = _PageParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        self.page_number = params.validated_data["page"]
-        self.per_page = min(params.validated_data["limit"], self.max_page_size)
-        self.items_key = getattr(view, "pagination_items_key", "results")
+    def count(self, queryset: QuerySet) -> int:
         counted = queryset.order_by()
         digest = hashlib.sha256(str(counted.query).encode()).hexdigest()[:32]
         key = f"renewals:count:v{dashboard_cache_version()}:{digest}"
@@ -55,12 +49,7 @@ class CachedCountPagination(StandardPagination):
         if total is None:
             total = counted.count()
             cache.set(key, total, COUNT_CACHE_SECONDS)
-        self.total_records = total
-        self.total_pages = max(math.ceil(total / self.per_page), 1)
-        if self.page_number > self.total_pages:
-            return []
-        offset = (self.page_number - 1) * self.per_page
-        return list(queryset[offset : offset + self.per_page])
+        return total
 
 
 def _documents(case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

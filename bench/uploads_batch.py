@@ -107,7 +107,7 @@ def _insert_select(model, exprs: dict[str, str]) -> tuple[str, str, list]:
     columns, selects, params = [], [], []
     now = timezone.now()
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or getattr(field, "generated", False):
             continue
         columns.append(f'"{field.column}"')
         if field.column in exprs:

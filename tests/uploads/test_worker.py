@@ -22,7 +22,7 @@ from uploads.models import UploadBatch
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not settings.REDIS_URL or not settings.USING_POSTGRES,
         reason="needs REDIS_URL and PostgreSQL (a worker process cannot see SQLite's test db)",
@@ -96,6 +96,23 @@ def _wait(predicate, timeout: float = 90.0) -> None:
     raise AssertionError("timed out waiting for the worker")
 
 
+def _seed_roles() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _roles_back_after_flush(django_db_blocker):
+    """A transactional test ends with a flush that also removes the roles the migrations
+    seeded; put them back so later tests on a reused database still find them."""
+    yield
+    with django_db_blocker.unblock():
+        _seed_roles()
+
+
 @pytest.fixture
 def real_broker():
     """Send tasks to Redis instead of running them eagerly in the test process."""
@@ -107,8 +124,12 @@ def real_broker():
 
 
 @pytest.fixture
-def upload_client(client_for, db):
+def upload_client(client_for, transactional_db):
+    """Committed users the worker process can see. A transactional test before this one may
+    have flushed the tables, seeded roles included: seed them again the migration's way."""
     from tests.accounts.factories import BranchFactory, UserFactory
+
+    _seed_roles()
 
     branch = BranchFactory(code="MUM")
     for _ in range(2):
@@ -142,7 +163,7 @@ def test_real_worker_processes_an_upload(real_broker, upload_client, tmp_path):
         _stop(worker)
 
     batch = UploadBatch.objects.get(pk=batch_id)
-    assert batch.status == "completed_with_errors"
+    assert batch.status == "completed_with_errors", batch.failure_reason
     assert (batch.processed_records, batch.successful_records, batch.failed_records) == (
         12,
         11,

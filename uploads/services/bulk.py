@@ -11,13 +11,26 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
 from intelipro.models import TimeStampedModel
 
 
-def _writable_fields(model: type[models.Model]) -> list[models.Field]:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+def _writable_fields(
+    model: type[models.Model], provided: dict[str, Any] | None = None
+) -> list[models.Field]:
+    """Columns an INSERT writes: not the key, not generated columns, and not columns with a
+    database default that the rows leave out (the database fills those)."""
+    fields = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or getattr(field, "generated", False):
+            continue
+        has_db_default = getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
+        if has_db_default and provided is not None and field.attname not in provided:
+            continue
+        fields.append(field)
+    return fields
 
 
 def _field_default(field: models.Field, now: Any) -> Any:
@@ -45,7 +58,7 @@ def _pg_insert(
 ) -> list[tuple[int, Any]]:
     """COPY into a staging table, then INSERT ... ON CONFLICT; returns (id, key) written."""
     now = timezone.now()
-    fields = _writable_fields(model)
+    fields = _writable_fields(model, rows[0])
     table = model._meta.db_table
     stage = _qn(f"_stage_{table}")
     columns = ", ".join(_qn(field.column) for field in fields)
@@ -153,7 +166,7 @@ def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         model.objects.bulk_create([model(**row) for row in rows], batch_size=1000)
         return
     now = timezone.now()
-    fields = _writable_fields(model)
+    fields = _writable_fields(model, rows[0])
     columns = ", ".join(_qn(field.column) for field in fields)
     getters = [(field.attname, _field_default(field, now), _converter(field)) for field in fields]
     with connection.cursor() as cursor:

@@ -32,8 +32,10 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
 @database_sync_to_async
 def _user_for_token(raw: str) -> tuple[Any, int | None]:
     """(user, token exp) for a valid access token of an active user, else (anonymous, None)."""
-    from rest_framework_simplejwt.authentication import JWTAuthentication
+    # The API's own class: it also refuses tokens of revoked sessions (logout, reset, ...).
     from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+
+    from accounts.authentication import JWTAuthentication
 
     auth = JWTAuthentication()
     try:

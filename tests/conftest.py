@@ -18,6 +18,26 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+def _seed_roles() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _roles_present(request) -> None:
+    """Roles come from accounts' data migration. A transactional test's flush deletes them
+    (and with --reuse-db a later session would start without them): seed them again, with
+    the migration's own function, for every database test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    _seed_roles()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

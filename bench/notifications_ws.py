@@ -109,12 +109,12 @@ def _producer(args: argparse.Namespace) -> int:
             with transaction.atomic():
                 for i, uid in enumerate(user_ids):
                     notification_create(
-                        user=uid, type="batch", title="broadcast", message="m",
+                        user=uid, type="batch", title=args.title, message="m",
                         data={"seq": i, "t": t0},
                     )  # fmt: skip
         else:  # set-based notification_broadcast; seq = user's index
             notification_broadcast(
-                user_ids=user_ids, type="batch", title="broadcast", message="m",
+                user_ids=user_ids, type="batch", title=args.title, message="m",
                 data={"seq": -1, "t": t0},
             )  # fmt: skip
         print(json.dumps({"sent": len(user_ids), "t0": t0, "t_done": time.time()}))
@@ -132,7 +132,11 @@ def _producer(args: argparse.Namespace) -> int:
         seq = args.offset + sent * args.stride
         uid = user_ids[seq % len(user_ids)]
         notification_create(
-            user=uid, type="batch", title="bench", message="m", data={"seq": seq, "t": time.time()}
+            user=uid,
+            type="batch",
+            title=args.title,
+            message="m",
+            data={"seq": seq, "t": time.time()},
         )
         sent += 1
     elapsed = time.perf_counter() - start
@@ -148,6 +152,8 @@ class Clients:
         self.port = port
         self.users = users
         self.received: dict[int, float] = {}
+        self.phase = ""  # only frames whose title is the current phase count
+        self.last_frame = time.monotonic()
         self.sockets: list = []
         self.tasks: list[asyncio.Task] = []
 
@@ -173,16 +179,28 @@ class Clients:
         return time.perf_counter() - t
 
     async def _reader(self, ws) -> None:
+        import websockets
+
         try:
             async for raw in ws:
                 now = time.time()
+                self.last_frame = time.monotonic()
                 frame = json.loads(raw)
-                if frame.get("type") == "notification.created":
+                if (
+                    frame.get("type") == "notification.created"
+                    and frame["data"]["title"] == self.phase
+                ):
                     data = frame["data"]["data"]
                     key = data["seq"] if data["seq"] >= 0 else -frame["data"]["user_id"]
                     self.received[key] = (now - data["t"]) * 1000
-        except Exception:  # noqa: S110 - closed at the end of the run
-            pass
+        except websockets.ConnectionClosed:
+            pass  # closed at the end of the run
+
+    async def quiet(self, seconds: float = 2.0, limit: float = 120.0) -> None:
+        """Wait until no frame arrived for `seconds` (backlog of the previous phase drained)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() - self.last_frame < seconds and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -198,13 +216,21 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _run_producers(
-    env, user_ids, *, rate, seconds, procs, broadcast=False, loop=False
+    env, user_ids, *, rate, seconds, procs, title, broadcast=False, loop=False
 ) -> list[dict]:
     ids = ",".join(str(u) for u in user_ids)
     penv = dict(env, BENCH_ENV=json.dumps(env))
     cmds = []
     for k in range(procs):
-        cmd = [sys.executable, str(Path(__file__)), "--producer", "--user-ids", ids]
+        cmd = [
+            sys.executable,
+            str(Path(__file__)),
+            "--producer",
+            "--user-ids",
+            ids,
+            "--title",
+            title,
+        ]
         if broadcast:
             cmd.append("--broadcast")
             if loop:
@@ -231,13 +257,16 @@ async def _redis_arm(env, users, rates, seconds) -> list[dict]:
         print(f"  connected {len(users)} websocket clients in {took:.1f}s")
         user_ids = [u for u, _ in users]
         for rate in rates:
+            await clients.quiet()
             clients.received.clear()
+            clients.phase = f"rate-{rate}"
             # One producer per ~100/s: a notification_create costs a few ms of DB round trips.
             procs = max(1, min(5, rate // 100))
             outs = await asyncio.to_thread(
-                _run_producers, env, user_ids, rate=rate, seconds=seconds, procs=procs
-            )
-            await asyncio.sleep(2.0)  # let stragglers arrive
+                _run_producers, env, user_ids, rate=rate, seconds=seconds, procs=procs,
+                title=clients.phase,
+            )  # fmt: skip
+            await clients.quiet()  # everything still in flight arrives (or never will)
             sent = sum(o["sent"] for o in outs)
             achieved = sent / max(o["elapsed"] for o in outs)
             lat = list(clients.received.values())
@@ -251,10 +280,13 @@ async def _redis_arm(env, users, rates, seconds) -> list[dict]:
             ("notification_broadcast", False),
             ("loop of notification_create", True),
         ):
+            await clients.quiet()
             clients.received.clear()
+            clients.phase = f"broadcast-{int(loop)}"
             outs = await asyncio.to_thread(
-                _run_producers, env, user_ids, rate=0, seconds=0, procs=1, broadcast=True, loop=loop
-            )
+                _run_producers, env, user_ids, rate=0, seconds=0, procs=1, broadcast=True,
+                loop=loop, title=clients.phase,
+            )  # fmt: skip
             deadline = time.monotonic() + 30
             while len(clients.received) < len(users) and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
@@ -397,6 +429,7 @@ if __name__ == "__main__":
         p.add_argument("--producer", action="store_true")
         p.add_argument("--broadcast", action="store_true")
         p.add_argument("--loop", action="store_true")
+        p.add_argument("--title", default="bench")
         p.add_argument("--user-ids", required=True)
         p.add_argument("--rate", type=float, default=10)
         p.add_argument("--seconds", type=float, default=3)

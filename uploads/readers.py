@@ -10,6 +10,7 @@ Neither holds the sheet as Python objects in memory.
 import codecs
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -295,11 +296,9 @@ def file_inspect(*, opener: Opener, file_name: str, size: int) -> Inspection:
             raise errors.UploadHeaderMissingError()
         inspection.delimiter, (header_index, match) = best
     else:
-        head = []
-        for record in _xlsx_records(opener):
-            head.append(record)
-            if len(head) >= HEADER_SCAN_RECORDS:
-                break
+        # One read of the workbook serves the header scan and the row count.
+        records = _xlsx_records(opener)
+        head = list(itertools.islice(records, HEADER_SCAN_RECORDS))
         found = _best_header(head)
         if found is None:
             raise errors.UploadHeaderMissingError()
@@ -315,7 +314,13 @@ def file_inspect(*, opener: Opener, file_name: str, size: int) -> Inspection:
     inspection.positions = match.positions
     max_rows = settings.UPLOAD_MAX_ROWS
     total = 0
-    for _row_number, _record in data_records_iter(opener=opener, inspection=inspection):
+    if kind == CSV:
+        data = (r for _n, r in data_records_iter(opener=opener, inspection=inspection))
+    else:
+        data = itertools.chain(head[header_index + 1 :], records)
+    for record in data:
+        if is_blank(record):
+            continue
         total += 1
         if total > max_rows:
             raise errors.UploadTooManyRowsError(details={"max_rows": max_rows})

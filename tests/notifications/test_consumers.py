@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.utils import timezone
@@ -25,17 +25,13 @@ ORIGIN = (b"origin", b"http://testserver")
 
 
 @pytest.fixture(autouse=True)
-async def _flush_layer():
-    """Empty the in-memory layer between tests. The Redis layer is not flushed: its flush
-    closes connection pools that belong to other loops (realtime's sender loop); channel names
-    are random and user ids are never reused, so tests cannot see each other's events."""
-    layer = get_channel_layer()
-    in_memory = layer.__class__.__name__ == "InMemoryChannelLayer"
-    if in_memory:
-        await layer.flush()
+def _fresh_layer():
+    """A new channel-layer instance per test: each test runs on its own event loop, and
+    channels_redis binds locks and pools to the loop that first used them (flush() cannot
+    close pools of other loops such as realtime's sender loop)."""
+    channel_layers.backends.pop("default", None)
     yield
-    if in_memory:
-        await layer.flush()
+    channel_layers.backends.pop("default", None)
 
 
 @database_sync_to_async

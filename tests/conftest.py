@@ -15,7 +15,12 @@ def _clear_cache() -> None:
     """Rate-limit windows and cached figures must not leak between tests."""
     from django.core.cache import cache
 
-    cache.clear()
+    if hasattr(cache, "delete_pattern"):
+        # Redis: only our prefixed keys. FLUSHDB would also empty the Celery broker's queues
+        # when the broker shares the database (as REDIS_URL makes it).
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
 
 
 def _seed_roles() -> None:

@@ -13,6 +13,7 @@ class UploadFileError(DomainError):
 
 class UploadFileTooLargeError(UploadFileError):
     code = "upload_file_too_large"
+    status_code = 413  # as the ASGI body limit answers for the same path
     message = "The file is larger than the upload limit."
 
 

@@ -21,8 +21,8 @@ def _post(client, content: bytes, name: str, **fields):
     return client.post(reverse(URL), data, format="multipart")
 
 
-def _assert_refused(response, code: str, media_root) -> None:
-    assert response.status_code == 400, response.content
+def _assert_refused(response, code: str, media_root, status: int = 400) -> None:
+    assert response.status_code == status, response.content
     assert response.json()["error"]["code"] == code
     assert UploadBatch.objects.count() == 0
     assert not any(p.is_file() for p in media_root.rglob("*"))
@@ -57,7 +57,7 @@ def test_too_large_file_is_refused(manager_client, media, settings):
 
     response = _post(manager_client, csv_bytes(rows(2)), "renewals.csv")
 
-    _assert_refused(response, "upload_file_too_large", media)
+    _assert_refused(response, "upload_file_too_large", media, status=413)
 
 
 def test_macro_enabled_workbook_is_refused(manager_client, media):

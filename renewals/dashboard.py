@@ -119,6 +119,12 @@ def _dated(qs: QuerySet, field: str, params: DashboardParams) -> QuerySet:
     return qs
 
 
+def _iso(value: dt.datetime) -> str:
+    """ISO 8601 with "Z" for UTC, like every other datetime of the API."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def _money(value: Decimal | None) -> float | int:
     value = value or Decimal("0")
     return int(value) if value == value.to_integral_value() else float(value)
@@ -222,7 +228,7 @@ def dashboard_trends(*, user: "User", params: DashboardParams) -> list[dict[str,
                     "date": first.isoformat(),
                     "newCases": new_cases,
                     "renewals": renewals,
-                    "successRate": round(renewals / total_closed, 4) if total_closed else 0,
+                    "successRate": round(renewals / total_closed, 4) if total_closed else 0.0,
                 }
             )
         return rows
@@ -290,7 +296,7 @@ def dashboard_batch_status(
                     "batchStatus": batch["status"],
                     "totalRecords": batch["total_records"],
                     "totalCases": agg.get("total", 0),
-                    "uploadedAt": batch["created_at"].isoformat(),
+                    "uploadedAt": _iso(batch["created_at"]),
                 }
             )
         return out

@@ -79,6 +79,24 @@ def test_stats_custom_range(manager_client):
     assert case.pk
 
 
+def test_stats_dates_without_date_range_are_a_custom_range(manager_client):
+    old = RenewalCaseFactory()
+    RenewalCase.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=20))
+    RenewalCaseFactory()
+    day = timezone.localdate().isoformat()
+
+    data = manager_client.get(STATS, {"start_date": day, "end_date": day}).json()["data"]
+
+    assert data["totalCases"] == 1
+
+
+def test_stats_start_date_alone_asks_for_end_date(manager_client):
+    response = manager_client.get(STATS, {"start_date": timezone.localdate().isoformat()})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
 def test_stats_reflect_callers_own_change_immediately(agent_client, agent_user):
     case = RenewalCaseFactory(assigned_to=agent_user)
     assert agent_client.get(STATS).json()["data"]["renewed"] == 0
@@ -139,3 +157,20 @@ def test_batch_status_for_agent_lists_only_batches_with_their_cases(client_for):
 
 def test_viewer_may_read_dashboard(viewer_client):
     assert viewer_client.get(STATS).status_code == 200
+
+
+def test_trends_success_rate_is_a_float_even_without_closed_cases(manager_client):
+    RenewalCaseFactory()
+
+    data = manager_client.get("/api/v1/dashboard/trends", {"date_range": "week"}).json()["data"]
+
+    assert all(type(row["successRate"]) is float for row in data)
+
+
+def test_batch_status_uploaded_at_is_utc_with_z(manager_client, manager_user):
+    batch = UploadBatch.objects.create(file_name="b.csv", uploaded_by=manager_user, total_records=1)
+    RenewalCaseFactory(batch=batch)
+
+    data = manager_client.get("/api/v1/dashboard/batch-status").json()["data"]
+
+    assert data[0]["uploadedAt"].endswith("Z")

@@ -549,6 +549,9 @@ class DashboardQuerySerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("date_range") and (attrs.get("start_date") or attrs.get("end_date")):
+            # Dates without date_range mean a custom range; never drop a filter silently.
+            attrs["date_range"] = "custom"
         if attrs.get("date_range") == "custom":
             if not attrs.get("start_date") or not attrs.get("end_date"):
                 raise serializers.ValidationError(

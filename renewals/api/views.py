@@ -387,7 +387,9 @@ class DashboardBaseView(APIView):
 
 DASHBOARD_PARAMS = [
     OpenApiParameter("date_range", str, enum=["week", "month", "custom"]),
-    OpenApiParameter("start_date", str, description="YYYY-MM-DD, required for custom"),
+    OpenApiParameter(
+        "start_date", str, description="YYYY-MM-DD, required for custom (alone: implies it)"
+    ),
     OpenApiParameter("end_date", str, description="YYYY-MM-DD, required for custom"),
     OpenApiParameter("policy_type", str, enum=["all", *Policy.PolicyType.values]),
     OpenApiParameter(

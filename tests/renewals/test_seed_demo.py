@@ -42,3 +42,15 @@ def test_seed_demo_same_seed_same_data():
     )
 
     assert list(RenewalCase.objects.order_by("id").values_list("status", "priority")) == first
+
+
+def test_seed_demo_puts_no_contact_or_payment_in_the_future():
+    from django.utils import timezone
+
+    call_command(
+        "seed_demo", "--customers", "30", "--cases", "60", "--seed", "11", stdout=io.StringIO()
+    )
+    now = timezone.now()
+
+    assert not RenewalCase.objects.filter(last_contact_date__gt=now).exists()
+    assert not RenewalCase.objects.filter(payment_date__gt=now).exists()

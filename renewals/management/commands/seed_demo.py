@@ -326,7 +326,7 @@ class Command(BaseCommand):
                 ),
             )
             case.last_contact_date = (
-                created + dt.timedelta(days=rng.randint(0, 5))
+                min(now, created + dt.timedelta(days=rng.randint(0, 5)))
                 if case.communication_attempts
                 else None
             )

@@ -15,7 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intelipro.settings.local")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from intelipro.bodylimit import BodySizeLimitMiddleware  # noqa: E402
@@ -31,10 +31,31 @@ def _websocket_patterns() -> list:
     return patterns
 
 
+class TokenSocketOriginValidator(OriginValidator):
+    """Browsers' sockets must come from an allowed origin (ALLOWED_HOSTS or the CORS list);
+    clients that send no Origin at all (mobile apps, scripts) are let through, because the
+    socket is authenticated by a JWT the client holds, never by a cookie the browser adds,
+    so a cross-site page cannot ride on it (the attack the Origin check exists for)."""
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        if parsed_origin is None:
+            return True
+        return self.validate_origin(parsed_origin)
+
+
+def _allowed_socket_origins() -> list[str]:
+    hosts = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not hosts:
+        hosts = ["localhost", "127.0.0.1", "[::1]"]
+    return hosts + list(getattr(settings, "CORS_ALLOWED_ORIGINS", []))
+
+
 def _websocket_app() -> Any:
     from intelipro.ws_auth import JWTAuthMiddlewareStack
 
-    return AllowedHostsOriginValidator(JWTAuthMiddlewareStack(URLRouter(_websocket_patterns())))
+    return TokenSocketOriginValidator(
+        JWTAuthMiddlewareStack(URLRouter(_websocket_patterns())), _allowed_socket_origins()
+    )
 
 
 router = ProtocolTypeRouter(

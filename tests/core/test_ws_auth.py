@@ -51,3 +51,23 @@ async def test_access_token_of_a_logged_out_session_is_refused_with_4401():
     token = await _login_then(logout=True)
 
     assert await _first_close_code(token) == 4401
+
+
+async def _handshake(headers: list[tuple[bytes, bytes]]) -> bool:
+    token = await _login_then(logout=False)
+    ws = WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=headers)
+    connected, _ = await ws.connect(timeout=5)
+    await ws.disconnect()
+    return connected
+
+
+async def test_client_without_origin_header_may_connect_with_its_token():
+    assert await _handshake([]) is True
+
+
+async def test_browser_from_a_foreign_origin_is_refused():
+    assert await _handshake([(b"origin", b"https://evil.example.com")]) is False
+
+
+async def test_browser_from_an_allowed_host_may_connect():
+    assert await _handshake([(b"origin", b"http://localhost")]) is True

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tokens import access_token_for
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, seed_roles
 
 
 @pytest.fixture(autouse=True)
@@ -23,14 +23,6 @@ def _clear_cache() -> None:
         cache.clear()
 
 
-def _seed_roles() -> None:
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
-
-
 @pytest.fixture(autouse=True)
 def _roles_present(request) -> None:
     """Roles come from accounts' data migration. A transactional test's flush deletes them
@@ -40,7 +32,7 @@ def _roles_present(request) -> None:
     if marker is None:
         return
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
-    _seed_roles()
+    seed_roles()
 
 
 @pytest.fixture

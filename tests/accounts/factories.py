@@ -5,6 +5,16 @@ from accounts.models import Branch, Role, User
 DEFAULT_PASSWORD = "Correct-Horse-Battery-42"
 
 
+def seed_roles() -> None:
+    """The roles of accounts' data migration, written by the migration's own function (a
+    transactional test's flush deletes them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
+
+
 class BranchFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Branch

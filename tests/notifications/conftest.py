@@ -8,6 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.accounts.factories import seed_roles
+
 
 @dataclass
 class PushServiceStub:
@@ -154,33 +156,11 @@ def decrypt_push(body: bytes, keys: dict) -> dict:
     return json.loads(plain)
 
 
-@pytest.fixture(autouse=True)
-def _roles_present(request) -> None:
-    """Roles come from accounts' data migration. A transactional test's flush deletes them,
-    and with --reuse-db the next session starts without them: seed them for every DB test."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        return
-    if marker.kwargs.get("transaction"):
-        request.getfixturevalue("seeded_roles")
-    else:
-        request.getfixturevalue("db")
-        _seed_roles()
-
-
-def _seed_roles() -> None:
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
-
-
 @pytest.fixture
 def seeded_roles(transactional_db) -> None:
     """Transactional tests flush every table between tests, including the roles seeded by
     accounts' data migration: seed them again with that migration's own function."""
-    _seed_roles()
+    seed_roles()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -31,6 +31,12 @@ from renewals.models import Customer, Policy, RenewalCase
 from renewals.services.cache import dashboard_cache_version
 
 COUNT_CACHE_SECONDS = 300
+
+# Domain errors per endpoint, in the schema beside the shared 400/401/403/404/429.
+CLOSED_409 = OpenApiResponse(description="`case_closed`: the case is closed; reopen it first.")
+TRANSITION_409 = OpenApiResponse(
+    description="`case_invalid_transition` (details: from, to) or `case_closed`."
+)
 
 
 class CachedCountPagination(StandardPagination):
@@ -106,7 +112,11 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.CaseCreateInputSerializer,
-        responses={201: s.CaseDetailSerializer},
+        responses={
+            201: s.CaseDetailSerializer,
+            400: OpenApiResponse(description="`validation_error`, `policy_not_found`."),
+            409: OpenApiResponse(description="`case_duplicate_open`: the term has an open case."),
+        },
         summary="Open a case for an existing policy",
     )
     def create(self, request: Request) -> Response:
@@ -142,7 +152,11 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.CaseUpdateInputSerializer,
-        responses=s.CaseDetailSerializer,
+        responses={
+            200: s.CaseDetailSerializer,
+            400: OpenApiResponse(description="`validation_error`, `case_lost_reason_required`."),
+            409: TRANSITION_409,
+        },
         summary="Update status, payment fields, priority or notes",
     )
     def update(self, request: Request, pk: str) -> Response:
@@ -152,7 +166,15 @@ class CaseViewSet(viewsets.GenericViewSet):
         services.case_update(case_id=case_id, actor=request.user, data=payload.validated_data)
         return self._detail(case_id)
 
-    @extend_schema(request=s.CaseAssignInputSerializer, responses=s.CaseDetailSerializer)
+    @extend_schema(
+        request=s.CaseAssignInputSerializer,
+        responses={
+            200: s.CaseDetailSerializer,
+            400: OpenApiResponse(description="`validation_error`, `case_assignee_invalid`."),
+            403: OpenApiResponse(description="`permission_denied`, `case_assign_forbidden`."),
+            409: CLOSED_409,
+        },
+    )
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str) -> Response:
         case_id = self._case_id(pk)
@@ -172,7 +194,16 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case_id)
 
-    @extend_schema(request=s.CaseEscalateInputSerializer, responses=s.CaseDetailSerializer)
+    @extend_schema(
+        request=s.CaseEscalateInputSerializer,
+        responses={
+            200: s.CaseDetailSerializer,
+            400: OpenApiResponse(
+                description="`validation_error`, `case_escalation_target_invalid`."
+            ),
+            409: CLOSED_409,
+        },
+    )
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str) -> Response:
         case_id = self._case_id(pk)
@@ -199,7 +230,10 @@ class CaseViewSet(viewsets.GenericViewSet):
         event.actor = request.user
         return Response(s.timeline_entry(event), status=201)
 
-    @extend_schema(request=s.ContactAttemptInputSerializer, responses={201: s.CaseDetailSerializer})
+    @extend_schema(
+        request=s.ContactAttemptInputSerializer,
+        responses={201: s.CaseDetailSerializer, 409: CLOSED_409},
+    )
     @action(detail=True, methods=["post"], url_path="contact-attempts")
     def contact_attempts(self, request: Request, pk: str) -> Response:
         case_id = self._case_id(pk)
@@ -212,7 +246,12 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=s.PaymentInputSerializer,
-        responses={201: s.PaymentResultSerializer, 200: s.PaymentResultSerializer},
+        responses={
+            201: s.PaymentResultSerializer,
+            200: s.PaymentResultSerializer,
+            400: OpenApiResponse(description="`validation_error`, `payment_invalid`."),
+            409: OpenApiResponse(description="`payment_duplicate_reference`, `case_closed`."),
+        },
         summary="Record a payment (201; 200 when the reference was already recorded)",
     )
     @action(detail=True, methods=["post"])
@@ -233,7 +272,16 @@ class CaseViewSet(viewsets.GenericViewSet):
             status=201 if created else 200,
         )
 
-    @extend_schema(request=s.CaseReopenInputSerializer, responses=s.CaseDetailSerializer)
+    @extend_schema(
+        request=s.CaseReopenInputSerializer,
+        responses={
+            200: s.CaseDetailSerializer,
+            403: OpenApiResponse(description="`permission_denied`, `case_reopen_forbidden`."),
+            409: OpenApiResponse(
+                description="`case_invalid_transition` (not closed), `case_duplicate_open`."
+            ),
+        },
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
         case_id = self._case_id(pk)

@@ -6,6 +6,7 @@ pipeline loads set-based, once per chunk; nothing here touches the database.
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -31,6 +32,11 @@ PRIORITIES = ("low", "medium", "high", "urgent")
 MIXED_POLICY_TYPES = "mixed"  # the batch's policy_type when a file holds several lines
 _CURRENCY = str.maketrans("", "", " \u00a0$€£₹")
 _email_validator = EmailValidator()
+# Memoized parses per distinct cell text (dates, amounts, phones and emails repeat a lot in
+# renewal files: one customer per several policies, a few hundred distinct dates). The
+# caches live on the RowContext of one pipeline run and are cleared when they grow past this.
+MEMO_LIMIT = 50_000
+_MISS = object()
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,44 @@ class RowContext:
     today: dt.date
     branches: dict[str, int]  # branch code (upper case) -> id
     agents: dict[str, AgentInfo] = field(default_factory=dict)  # lower-case email -> agent
+    memo: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {"date": {}, "amount": {}, "phone": {}, "email": {}}
+    )
+
+
+class _Failure:
+    """A memoized ValueError."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _memoized(cache: dict[str, Any], parse: Callable[[Any], Any], value: Any) -> Any:
+    """parse(value), remembered per distinct string value (other cell types are parsed)."""
+    if type(value) is not str:
+        return parse(value)
+    hit = cache.get(value, _MISS)
+    if hit is _MISS:
+        try:
+            hit = parse(value)
+        except ValueError as exc:
+            hit = _Failure(str(exc))
+        if len(cache) >= MEMO_LIMIT:
+            cache.clear()
+        cache[value] = hit
+    if type(hit) is _Failure:
+        raise ValueError(hit.message)
+    return hit
+
+
+def email_is_valid(email: str) -> bool:
+    try:
+        _email_validator(email)
+    except ValidationError:
+        return False
+    return True
 
 
 @dataclass
@@ -160,6 +204,8 @@ def row_validate(
     """Clean values of one row, or None and every problem found (one entry per problem)."""
     problems: list[Problem] = []
     width = len(cells)
+    memo = ctx.memo
+    dates, amounts = memo["date"], memo["amount"]
 
     def raw(column: str) -> Any:
         index = positions.get(column)
@@ -177,7 +223,7 @@ def row_validate(
     def date(column: str, *, required: bool = False) -> dt.date | None:
         value = raw(column)
         try:
-            parsed = parse_date(value)
+            parsed = _memoized(dates, parse_date, value)
         except ValueError as exc:
             problems.append(Problem(column, cell_text(value), str(exc)))
             return None
@@ -188,7 +234,7 @@ def row_validate(
     def amount(column: str, *, required: bool = False) -> Decimal | None:
         value = raw(column)
         try:
-            parsed = parse_amount(value)
+            parsed = _memoized(amounts, parse_amount, value)
         except ValueError as exc:
             problems.append(Problem(column, cell_text(value), str(exc)))
             return None
@@ -210,11 +256,8 @@ def row_validate(
     last_name = text("customer_last_name", required=True)
 
     email = text("customer_email").lower()
-    if email:
-        try:
-            _email_validator(email)
-        except ValidationError:
-            problems.append(Problem("customer_email", email, "is not a valid email address"))
+    if email and not _memoized(memo["email"], email_is_valid, email):
+        problems.append(Problem("customer_email", email, "is not a valid email address"))
 
     phone = ""
     phone_raw = raw("customer_phone")

@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from uploads.models import UploadBatch, UploadRowError
@@ -50,6 +51,17 @@ SUMMARY_KEYS = (
     "cases_new",
     "cases_existing",
 )
+
+
+def _any_of(values: list[Any], db_type: str) -> Any:
+    """The right side of a `field__in=` lookup for a whole chunk of keys.
+
+    On PostgreSQL the keys travel as ONE array parameter (`IN (SELECT unnest(%s))`): a
+    2,000-placeholder IN list costs more to build and parse than the lookup itself.
+    """
+    if connection.vendor == "postgresql":
+        return RawSQL(f"SELECT unnest(%s::{db_type}[])", (values,))  # noqa: S611 - constant
+    return values
 
 
 class UploadCrashSimulated(BaseException):
@@ -236,9 +248,9 @@ class Pipeline:
             wanted[values["customer_code"]] = values
         existing_customers = {
             row[0]: row[1:]
-            for row in Customer.objects.filter(customer_code__in=list(wanted)).values_list(
-                "customer_code", "id", *CUSTOMER_FIELDS
-            )
+            for row in Customer.objects.filter(
+                customer_code__in=_any_of(list(wanted), "text")
+            ).values_list("customer_code", "id", *CUSTOMER_FIELDS)
         }
         customer_ids = {code: row[0] for code, row in existing_customers.items()}
         customer_writes = []
@@ -279,7 +291,9 @@ class Pipeline:
         existing_policies = {
             row[0]: row[1:]
             for row in Policy.objects.filter(
-                policy_number__in=[values["policy_number"] for _row, values in valid]
+                policy_number__in=_any_of(
+                    [values["policy_number"] for _row, values in valid], "text"
+                )
             ).values_list("policy_number", "id", *POLICY_FIELDS)
         }
         policy_ids = {number: row[0] for number, row in existing_policies.items()}
@@ -333,9 +347,14 @@ class Pipeline:
         # Cases: one per policy term (policy, renewal_date), open or closed, ever.
         known_terms = set(
             RenewalCase.objects.filter(
-                policy_id__in=[
-                    pk for pk in (policy_ids.get(v["policy_number"]) for v, _d in policy_rows) if pk
-                ]
+                policy_id__in=_any_of(
+                    [
+                        pk
+                        for pk in (policy_ids.get(v["policy_number"]) for v, _d in policy_rows)
+                        if pk
+                    ],
+                    "bigint",
+                )
             ).values_list("policy_id", "renewal_date")
         )
         new_cases = []

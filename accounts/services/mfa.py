@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.exceptions import Throttled
 
 from accounts.errors import (
     MfaAlreadyEnabledError,
@@ -23,7 +24,9 @@ from accounts.errors import (
 )
 from accounts.models import User
 from core.services import audit_log
+from intelipro.api.throttling import rate_hit, rate_peek, rate_reset
 
+MFA_SCOPE = "mfa"
 TOTP_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 
@@ -63,9 +66,23 @@ def mfa_code_verify(*, user: User, code: str, consume: bool) -> str | None:
     """Return "totp" or "backup_code" when `code` is valid for `user`, else None.
 
     A backup code is always single-use. Runs under a lock of the user's devices so two
-    concurrent requests cannot spend the same code.
+    concurrent requests cannot spend the same code. Guessing is bounded by a fixed window
+    per user (settings.THROTTLE_RATES["mfa"], 429 with Retry-After) rather than django-otp's
+    growing per-device delay, which refused a right code typed a second after a wrong one.
     """
-    code = _normalise(code)
+    ident = f"user:{user.pk}"
+    window = rate_peek(scope=MFA_SCOPE, ident=ident)
+    if window.count >= window.limit:
+        raise Throttled(wait=window.retry_after, detail="Too many wrong codes. Try again later.")
+    result = _mfa_code_match(user=user, code=_normalise(code), consume=consume)
+    if result is None:
+        rate_hit(scope=MFA_SCOPE, ident=ident)
+    else:
+        rate_reset(scope=MFA_SCOPE, ident=ident)
+    return result
+
+
+def _mfa_code_match(*, user: User, code: str, consume: bool) -> str | None:
     if not code:
         return None
     with transaction.atomic():

@@ -213,7 +213,11 @@ THROTTLE_RATES = {
     "api_general": env("THROTTLE_API_GENERAL", default="1000/h"),
     "upload": env("THROTTLE_UPLOAD", default="10/h"),
     "ai_queries": env("THROTTLE_AI_QUERIES", default="100/h"),
+    # wrong MFA codes per user (replaces django-otp's growing per-device delay, see below)
+    "mfa": env("THROTTLE_MFA", default="5/15m"),
 }
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",

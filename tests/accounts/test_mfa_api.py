@@ -338,3 +338,34 @@ def test_totp_helper_matches_the_device(agent_client, agent_user):
     response = agent_client.post(VERIFY, {"code": totp_for(device).now()}, format="json")
 
     assert response.status_code == 200
+
+
+def test_right_code_right_after_a_wrong_one_signs_in(api_client, login, mfa_user):
+    user, secret, _codes = mfa_user
+    mfa_token = login(api_client, user).json()["data"]["mfa_token"]
+    wrong = api_client.post(MFA_LOGIN, {"mfa_token": mfa_token, "code": "000000"}, format="json")
+
+    right = api_client.post(
+        MFA_LOGIN, {"mfa_token": mfa_token, "code": totp_from_secret(secret).now()}, format="json"
+    )
+
+    assert wrong.status_code == 401
+    assert right.status_code == 200
+
+
+def test_wrong_codes_when_disabling_mfa_are_rate_limited(client_for, mfa_user):
+    user, _secret, _codes = mfa_user
+    client = client_for(user)
+    for _ in range(5):
+        client.post(
+            "/api/v1/auth/mfa/disable",
+            {"password": DEFAULT_PASSWORD, "code": "000000"},
+            format="json",
+        )
+
+    response = client.post(
+        "/api/v1/auth/mfa/disable", {"password": DEFAULT_PASSWORD, "code": "000000"}, format="json"
+    )
+
+    assert response.status_code == 429
+    assert response.has_header("Retry-After")

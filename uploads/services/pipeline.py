@@ -11,6 +11,8 @@ matching runs but only the batch's counters and errors are written.
 """
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +30,9 @@ from uploads.services.bulk import rows_copy, rows_insert_new, rows_upsert
 from uploads.validation import AgentInfo, Problem, RowContext, cell_text, row_validate
 
 logger = logging.getLogger(__name__)
+
+# Validated chunks waiting for their transaction (memory: a few chunks of rows at most).
+PREFETCH_DEPTH = 1
 
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "address")
 # Optional customer details: a blank cell keeps what we already know.
@@ -62,6 +67,61 @@ def _any_of(values: list[Any], db_type: str) -> Any:
     if connection.vendor == "postgresql":
         return RawSQL(f"SELECT unnest(%s::{db_type}[])", (values,))  # noqa: S611 - constant
     return values
+
+
+class _Prefetch:
+    """Iterate `source` in a background thread, at most PREFETCH_DEPTH items ahead.
+
+    Exceptions of the source are re-raised in the consuming thread; leaving the `with`
+    block early (error, time budget, crash injection) stops and joins the thread.
+    """
+
+    _DONE = object()
+
+    def __init__(self, source: Iterator[Any]) -> None:
+        self.source = source
+        self.queue: queue.Queue = queue.Queue(maxsize=PREFETCH_DEPTH)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._produce, name="upload-prefetch", daemon=True)
+
+    def _put(self, item: Any) -> bool:
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        try:
+            for item in self.source:
+                if not self._put((True, item)):
+                    return
+            self._put((True, self._DONE))
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            self._put((False, exc))
+        finally:
+            close = getattr(self.source, "close", None)
+            if close is not None:
+                close()
+
+    def __enter__(self) -> "_Prefetch":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            ok, item = self.queue.get()
+            if not ok:
+                raise item
+            if item is self._DONE:
+                return
+            yield item
 
 
 class UploadCrashSimulated(BaseException):
@@ -155,23 +215,19 @@ class Pipeline:
 
     # --- lookups ------------------------------------------------------------------------
 
-    def _agents_lookup(self, records: list[tuple[int, list[Any]]]) -> dict[str, AgentInfo]:
+    def _agents_load(self) -> dict[str, AgentInfo]:
+        """Every user an `agent_email` cell may name, loaded once per run (one query).
+
+        Staff users are few; one snapshot per run (a run lasts at most
+        UPLOAD_TASK_TIME_BUDGET_SECONDS) lets validation run without the database, ahead of
+        the writes, in the prefetch thread.
+        """
         from accounts import modules
         from accounts.models import User
 
-        index = self.positions.get("agent_email")
-        if index is None:
+        if "agent_email" not in self.positions:
             return {}
-        emails = {
-            cell_text(cells[index]).lower()
-            for _row, cells in records
-            if index < len(cells) and cell_text(cells[index])
-        }
-        if not emails:
-            return {}
-        users = User.objects.filter(email__in=emails).values_list(
-            "email", "id", "status", "role__permissions", "branch_id"
-        )
+        users = User.objects.values_list("email", "id", "status", "role__permissions", "branch_id")
         return {
             email.lower(): AgentInfo(
                 id=pk,
@@ -194,7 +250,6 @@ class Pipeline:
     # --- one chunk ----------------------------------------------------------------------
 
     def _validate(self, records: list[tuple[int, list[Any]]], outcome: ChunkOutcome) -> list:
-        self.ctx.agents = self._agents_lookup(records)
         pn_index = self.positions["policy_number"]
         valid = []
         for row_number, cells in records:
@@ -406,9 +461,12 @@ class Pipeline:
         summary["round_robin"] = dict(self.round_robin)
         outcome.summary = summary
 
-    def _commit(self, records: list[tuple[int, list[Any]]], last_row: int) -> UploadBatch:
-        outcome = ChunkOutcome(last_row=last_row)
-        valid = self._validate(records, outcome)
+    def _prepare(self, records: list[tuple[int, list[Any]]]) -> tuple[ChunkOutcome, list]:
+        """Validation of one chunk: pure Python, no database (runs in the prefetch thread)."""
+        outcome = ChunkOutcome(last_row=records[-1][0])
+        return outcome, self._validate(records, outcome)
+
+    def _commit(self, outcome: ChunkOutcome, valid: list) -> UploadBatch:
         with transaction.atomic():
             locked = UploadBatch.objects.select_for_update().get(pk=self.batch.pk)
             if locked.status != self.expected_status or locked.next_row != self.batch.next_row:
@@ -452,32 +510,40 @@ class Pipeline:
                 continue
             yield row_number, cells
 
+    def _prepared_chunks(self) -> Iterator[tuple[ChunkOutcome, list]]:
+        chunk: list[tuple[int, list[Any]]] = []
+        for row_number, cells in self._records():
+            chunk.append((row_number, cells))
+            if len(chunk) >= self.chunk_size:
+                yield self._prepare(chunk)
+                chunk = []
+        if chunk:
+            yield self._prepare(chunk)
+
     def run(self) -> bool:
         """Process from the checkpoint; True when the file is done, False when the time
-        budget ran out (the caller re-enqueues; the next run continues from the checkpoint)."""
+        budget ran out (the caller re-enqueues; the next run continues from the checkpoint).
+
+        Reading and validating (Python CPU) run one chunk ahead in a prefetch thread while
+        this thread matches and writes the previous chunk (mostly waiting on the database,
+        which releases the GIL). Chunks are still committed strictly in file order, one
+        transaction each; the prefetch thread never touches the database.
+        """
         started = time.monotonic()
         budget = settings.UPLOAD_TASK_TIME_BUDGET_SECONDS
         crash_after = settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS if self.write else 0
         committed = 0
-        chunk: list[tuple[int, list[Any]]] = []
-        for row_number, cells in self._records():
-            chunk.append((row_number, cells))
-            if len(chunk) < self.chunk_size:
-                continue
-            self._chunk_done(chunk)
-            chunk = []
-            committed += 1
-            if crash_after and committed >= crash_after:
-                self._crash()
-            if time.monotonic() - started > budget:
-                return False
-        if chunk:
-            self._chunk_done(chunk)
+        self.ctx.agents = self._agents_load()
+        with _Prefetch(self._prepared_chunks()) as chunks:
+            for outcome, valid in chunks:
+                self._commit(outcome, valid)
+                self._after_commit()
+                committed += 1
+                if crash_after and committed >= crash_after:
+                    self._crash()
+                if time.monotonic() - started > budget:
+                    return False
         return True
-
-    def _chunk_done(self, chunk: list[tuple[int, list[Any]]]) -> None:
-        self._commit(chunk, chunk[-1][0])
-        self._after_commit()
 
     def _after_commit(self) -> None:
         """Side effects of a committed chunk; never inside its transaction."""

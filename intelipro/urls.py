@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import include, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.api.views import ApiNotFoundView, HealthAliasView, HealthView
+from core.api.views import ApiNotFoundView, HealthAliasView, HealthRootView
 from intelipro.api.routers import path
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
@@ -41,7 +41,7 @@ urlpatterns = [
     re_path(r"^api/v1/", include((api_v1_patterns, "api"), namespace="api")),
     # Anything else under /api/ is an enveloped 404, never Django's HTML page.
     re_path(r"^api(?:/.*)?$", ApiNotFoundView.as_view(), name="api-not-found"),
-    path(r"health", HealthView.as_view(), name="health"),
+    path(r"health", HealthRootView.as_view(), name="health"),
     re_path(r"^admin/", admin.site.urls),
 ]
 

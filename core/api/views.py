@@ -1,11 +1,14 @@
 """Health and the enveloped 404 for unknown API paths."""
 
+from typing import Any
+
 from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -47,7 +50,10 @@ class HealthView(APIView):
             ),
         },
         description="200 when the database is reachable, 503 when not. "
-        "`status` is OK when every configured service answers, DEGRADED otherwise.",
+        "`status` is OK when every configured service answers, DEGRADED otherwise. "
+        "At `/health` the body also repeats `status`, `timestamp`, `version` and `services` "
+        "at the top level beside `success`/`data`, for monitoring tools that read the spec's "
+        "bare shape; `/api/v1/health` answers the plain envelope.",
     )
     def get(self, request: Request) -> Response:
         database = database_status()
@@ -67,6 +73,26 @@ class HealthView(APIView):
         }
         code = status.HTTP_200_OK if database == CONNECTED else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response(body, status=code, headers={"Cache-Control": "no-store"})
+
+
+class MonitoringJSONRenderer(JSONRenderer):
+    """The spec's monitoring body (`status`, `timestamp`, `version`, `services` at the top
+    level, as load balancers and uptime checkers read it) plus the API envelope's
+    `success`/`data`, so API clients read it like every other endpoint."""
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if isinstance(data, dict) and response is not None and not response.exception:
+            data = {**data, "success": response.status_code < 400, "data": data}
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+class HealthRootView(HealthView):
+    """`GET /health`: the monitoring probe at the root, in the spec's shape (see renderer)."""
+
+    renderer_classes = [MonitoringJSONRenderer]
 
 
 @extend_schema_view(get=extend_schema(exclude=True))

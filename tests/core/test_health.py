@@ -119,3 +119,20 @@ def test_stopping_redis_turns_health_unavailable_while_the_api_answers(tmp_path)
     assert after["health"]["data"]["status"] == "DEGRADED"
     assert after["health_status"] == 200
     assert after["api_status"] == 200
+
+
+def test_root_health_has_the_spec_keys_at_the_top_level_too(api_client):
+    body = api_client.get("/health").json()
+
+    assert body["status"] == "OK"
+    assert body["services"]["database"] == "connected"
+    assert body["version"]
+    assert body["timestamp"]
+    assert body["success"] is True
+    assert body["data"]["status"] == "OK"
+
+
+def test_api_health_is_in_the_plain_envelope(api_client):
+    body = api_client.get("/api/v1/health").json()
+
+    assert set(body) == {"success", "data"}

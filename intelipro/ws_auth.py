@@ -7,6 +7,7 @@ scope["auth_expires_at"] holds the token's `exp` (epoch seconds) so a consumer c
 socket with 4401 when the token it was opened with expires.
 """
 
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -16,17 +17,32 @@ from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
 
 WS_SUBPROTOCOL = "bearer"
+# A JWT offered alone as the subprotocol (`Sec-WebSocket-Protocol: <jwt>`): header.payload.sig
+_JWT_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+
+
+def _offered(scope: dict[str, Any]) -> list[str]:
+    return [p.strip() for p in scope.get("subprotocols") or []]
 
 
 def token_from_scope(scope: dict[str, Any]) -> str | None:
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     if query.get("token"):
         return query["token"][0]
-    protocols = [p.strip() for p in scope.get("subprotocols") or []]
+    protocols = _offered(scope)
     if WS_SUBPROTOCOL in protocols:
         rest = [p for p in protocols if p != WS_SUBPROTOCOL]
         return rest[0] if rest else None
-    return None
+    return next((p for p in protocols if _JWT_RE.match(p)), None)
+
+
+def subprotocol_to_accept(scope: dict[str, Any]) -> str | None:
+    """A browser fails the handshake unless the server picks one of the offered protocols:
+    `bearer` when offered, else the bare token itself when that is what was offered."""
+    protocols = _offered(scope)
+    if WS_SUBPROTOCOL in protocols:
+        return WS_SUBPROTOCOL
+    return next((p for p in protocols if _JWT_RE.match(p)), None)
 
 
 @database_sync_to_async
@@ -56,9 +72,7 @@ class JWTAuthMiddleware(BaseMiddleware):
         user, exp = await _user_for_token(raw) if raw else (AnonymousUser(), None)
         scope["user"] = user
         scope["auth_expires_at"] = exp
-        scope["ws_subprotocol"] = (
-            WS_SUBPROTOCOL if WS_SUBPROTOCOL in (scope.get("subprotocols") or []) else None
-        )
+        scope["ws_subprotocol"] = subprotocol_to_accept(scope)
         return await super().__call__(scope, receive, send)
 
 

@@ -71,3 +71,27 @@ async def test_browser_from_a_foreign_origin_is_refused():
 
 async def test_browser_from_an_allowed_host_may_connect():
     assert await _handshake([(b"origin", b"http://localhost")]) is True
+
+
+async def test_token_offered_alone_as_the_subprotocol_is_accepted_and_echoed():
+    token = await _login_then(logout=False)
+    ws = WebsocketCommunicator(application, "/ws/notifications/", subprotocols=[token])
+
+    connected, accepted = await ws.connect(timeout=5)
+    first = await ws.receive_json_from(timeout=5)
+    await ws.disconnect()
+
+    assert connected is True
+    assert accepted == token
+    assert first["type"] == "unread_count"
+
+
+async def test_bearer_subprotocol_pair_is_accepted_as_bearer():
+    token = await _login_then(logout=False)
+    ws = WebsocketCommunicator(application, "/ws/notifications/", subprotocols=["bearer", token])
+
+    connected, accepted = await ws.connect(timeout=5)
+    await ws.disconnect()
+
+    assert connected is True
+    assert accepted == "bearer"

@@ -60,7 +60,10 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     proc.kill()
 
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        # Ctrl-C and SIGTERM both stop everything; SIGINT is re-armed explicitly because a
+        # shell that starts us in the background hands us SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             while all(proc.poll() is None for proc in processes):
                 time.sleep(0.5)

@@ -28,7 +28,11 @@ def _sees_everything(user: "User") -> bool:
 
 def case_list(*, user: "User") -> QuerySet[RenewalCase]:
     """Cases `user` may see, with what a list row shows (policy, customer, assignee)."""
-    qs = RenewalCase.objects.select_related("policy", "policy__customer", "assigned_to")
+    # priority_rank is only sorted on in SQL; selecting it made Django rebuild and hash its
+    # generated expression on every query (~5 ms of a 20 ms list request at 1M cases).
+    qs = RenewalCase.objects.select_related("policy", "policy__customer", "assigned_to").defer(
+        "priority_rank"
+    )
     return scope_queryset(qs, user, assignee_field="assigned_to", branch_field="policy__branch")
 
 

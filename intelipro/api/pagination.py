@@ -36,6 +36,7 @@ class StandardPagination(BasePagination):
         self.page_number = params.validated_data["page"]
         self.per_page = min(params.validated_data["limit"], self.max_page_size)
         self.items_key = getattr(view, "pagination_items_key", "results")
+        self.request, self.view = request, view
         self.total_records = self.count(queryset)
         self.total_pages = max(math.ceil(self.total_records / self.per_page), 1)
         if self.page_number > self.total_pages:

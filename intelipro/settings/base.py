@@ -219,9 +219,8 @@ THROTTLE_RATES = {
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
-    ],
+    # Bearer JWTs that die with their session (logout, reset, deactivation), one query.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["intelipro.api.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
@@ -432,8 +431,6 @@ LOGGING = {
 SENTRY_DSN = env("SENTRY_DSN", default="")
 
 # --- Accounts (accounts app) -------------------------------------------------------------
-# Bearer JWTs that die with their session (logout, reset, deactivation), one query per request.
-REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = ["accounts.authentication.JWTAuthentication"]
 # The admin site asks staff who own an authenticator for their code (accounts/admin_site.py).
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "accounts.apps.InteliproAdminConfig"
 # Password policy: the validators above plus "not one of the last 5 passwords".

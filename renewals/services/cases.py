@@ -67,6 +67,14 @@ def _lock(case_id: int) -> RenewalCase:
     return RenewalCase.objects.select_for_update().select_related("policy").get(pk=case_id)
 
 
+def _lock_open(case_id: int) -> RenewalCase:
+    """Lock the case and re-check, under the lock, that it is still open."""
+    case = _lock(case_id)
+    if case.status in lifecycle.CLOSED_STATUSES:
+        raise CaseClosedError(details={"status": case.status})
+    return case
+
+
 def case_create(
     *,
     policy_id: int,
@@ -307,9 +315,7 @@ def case_assign(
     no-op (no event, no notification)."""
     assignee = _assignable_user(assigned_to_id, CaseAssigneeInvalidError)
     with transaction.atomic():
-        case = _lock(case_id)
-        if case.status in lifecycle.CLOSED_STATUSES:
-            raise CaseClosedError(details={"status": case.status})
+        case = _lock_open(case_id)
         if case.assigned_to_id == assignee.pk:
             return case
         old = case.assigned_to_id
@@ -346,9 +352,7 @@ def case_escalate(
     raises the priority, and notifies the target."""
     target = _assignable_user(escalated_to_id, CaseEscalationTargetInvalidError)
     with transaction.atomic():
-        case = _lock(case_id)
-        if case.status in lifecycle.CLOSED_STATUSES:
-            raise CaseClosedError(details={"status": case.status})
+        case = _lock_open(case_id)
         old = {
             "escalated_to": case.escalated_to_id,
             "priority": case.priority,
@@ -421,9 +425,7 @@ def case_contact_attempt_record(
     `in_progress`: someone is working on it."""
     when = contacted_at or timezone.now()
     with transaction.atomic():
-        case = _lock(case_id)
-        if case.status in lifecycle.CLOSED_STATUSES:
-            raise CaseClosedError(details={"status": case.status})
+        case = _lock_open(case_id)
         case.communication_attempts += 1
         if case.last_contact_date is None or when > case.last_contact_date:
             case.last_contact_date = when

@@ -31,9 +31,7 @@ def test_allocate_zero_returns_empty_list():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_allocations_do_not_collide():
     if connection.vendor != "postgresql":
-        pytest.skip(
-            reason="SQLite serialises writers itself; concurrency is meaningful on PostgreSQL"
-        )
+        pytest.skip(reason="SQLite serialises writers; concurrency matters on PostgreSQL")
     results: list[list[str]] = []
     errors: list[BaseException] = []
 

@@ -85,7 +85,7 @@ class CaseListSerializer(serializers.Serializer):
             "policy": {
                 "id": policy.pk,
                 "policy_number": policy.policy_number,
-                "customer_name": f"{customer.first_name} {customer.last_name}".strip(),
+                "customer_name": customer.full_name,
                 "policy_type": policy_type_label(policy.policy_type),
             },
             "status": case.status,

@@ -17,6 +17,7 @@ from django.db import connection
 from django.urls import reverse
 
 from renewals.models import Policy, RenewalCase
+from tests.accounts.factories import seed_roles
 from tests.uploads.files import csv_bytes, row, rows, upload
 from uploads.models import UploadBatch
 
@@ -96,21 +97,13 @@ def _wait(predicate, timeout: float = 90.0) -> None:
     raise AssertionError("timed out waiting for the worker")
 
 
-def _seed_roles() -> None:
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _roles_back_after_flush(django_db_blocker):
     """A transactional test ends with a flush that also removes the roles the migrations
     seeded; put them back so later tests on a reused database still find them."""
     yield
     with django_db_blocker.unblock():
-        _seed_roles()
+        seed_roles()
 
 
 @pytest.fixture
@@ -129,7 +122,7 @@ def upload_client(client_for, transactional_db):
     have flushed the tables, seeded roles included: seed them again the migration's way."""
     from tests.accounts.factories import BranchFactory, UserFactory
 
-    _seed_roles()
+    seed_roles()
 
     branch = BranchFactory(code="MUM")
     for _ in range(2):

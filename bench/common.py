@@ -69,6 +69,18 @@ def uvicorn_server(*, env: dict[str, str] | None = None, workers: int = 1) -> It
             proc.kill()
 
 
+@contextlib.contextmanager
+def uvicorn_servers(
+    *, env: dict[str, str] | None = None, processes: int = 2
+) -> Iterator[list[int]]:
+    """`processes` single-worker uvicorn servers, each on its own port: what nginx in front of
+    N stateless ASGI processes does (an upstream per process, connections spread round-robin).
+    `uvicorn --workers N` shares one socket instead, and a handful of keep-alive connections
+    opened at once often all land on the same worker, leaving the other idle."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(uvicorn_server(env=env)) for _ in range(processes)]
+
+
 @dataclass
 class LoadResult:
     label: str
@@ -145,21 +157,24 @@ async def _client(
 
 
 async def _load(
-    port: int, path: str, headers: dict[str, str], concurrency: int, seconds: float
+    ports: list[int], path: str, headers: dict[str, str], concurrency: int, seconds: float
 ) -> tuple[list[float], int, float]:
     out: list[float] = []
     errors: list[int] = []
     started = time.perf_counter()
     stop_at = started + seconds
     await asyncio.gather(
-        *(_client(port, path, headers, stop_at, out, errors) for _ in range(concurrency))
+        *(
+            _client(ports[i % len(ports)], path, headers, stop_at, out, errors)
+            for i in range(concurrency)
+        )
     )
     return out, len(errors), time.perf_counter() - started
 
 
 def run_load(
     label: str,
-    port: int,
+    port: int | list[int],
     path: str,
     *,
     headers: dict[str, str] | None = None,
@@ -167,9 +182,12 @@ def run_load(
     seconds: float = 5.0,
     warmup: float = 1.0,
 ) -> LoadResult:
+    ports = port if isinstance(port, list) else [port]
     if warmup:
-        asyncio.run(_load(port, path, headers or {}, concurrency, warmup))
-    latencies, errors, elapsed = asyncio.run(_load(port, path, headers or {}, concurrency, seconds))
+        asyncio.run(_load(ports, path, headers or {}, concurrency, warmup))
+    latencies, errors, elapsed = asyncio.run(
+        _load(ports, path, headers or {}, concurrency, seconds)
+    )
     return LoadResult(label, len(latencies), errors, elapsed, latencies)
 
 

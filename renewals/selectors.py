@@ -36,6 +36,33 @@ def case_list(*, user: "User") -> QuerySet[RenewalCase]:
     return scope_queryset(qs, user, assignee_field="assigned_to", branch_field="policy__branch")
 
 
+# What a list row shows (serializers.case_list_item): fetched with .values(), no models.
+CASE_LIST_FIELDS = (
+    "id",
+    "case_number",
+    "policy_id",
+    "policy__policy_number",
+    "policy__policy_type",
+    "policy__customer__first_name",
+    "policy__customer__last_name",
+    "status",
+    "priority",
+    "renewal_amount",
+    "payment_status",
+    "assigned_to_id",
+    "assigned_to__first_name",
+    "assigned_to__last_name",
+    "assigned_to__email",
+    "renewal_date",
+    "created_at",
+)
+
+
+def case_list_rows(queryset: QuerySet[RenewalCase]) -> QuerySet:
+    """`case_list` (filtered, ordered) as the dicts a list page shows."""
+    return queryset.values(*CASE_LIST_FIELDS)
+
+
 def case_get(*, user: "User", case_id: int) -> RenewalCase:
     """One case with everything its detail page shows; raises RenewalCase.DoesNotExist."""
     return (

@@ -78,24 +78,55 @@ class CaseListSerializer(serializers.Serializer):
 
     def to_representation(self, case: RenewalCase) -> dict[str, Any]:
         policy = case.policy
-        customer = policy.customer
-        return {
-            "id": case.pk,
-            "case_number": case.case_number,
-            "policy": {
-                "id": policy.pk,
-                "policy_number": policy.policy_number,
-                "customer_name": customer.full_name,
-                "policy_type": policy_type_label(policy.policy_type),
-            },
-            "status": case.status,
-            "priority": case.priority,
-            "renewal_amount": money(case.renewal_amount),
-            "payment_status": case.payment_status,
-            "assigned_to": user_ref(case.assigned_to),
-            "renewal_date": case.renewal_date.isoformat(),
-            "created_at": dt_iso(case.created_at),
-        }
+        assignee = case.assigned_to
+        return case_list_item(
+            {
+                "id": case.pk,
+                "case_number": case.case_number,
+                "policy_id": policy.pk,
+                "policy__policy_number": policy.policy_number,
+                "policy__policy_type": policy.policy_type,
+                "policy__customer__first_name": policy.customer.first_name,
+                "policy__customer__last_name": policy.customer.last_name,
+                "status": case.status,
+                "priority": case.priority,
+                "renewal_amount": case.renewal_amount,
+                "payment_status": case.payment_status,
+                "assigned_to_id": case.assigned_to_id,
+                "assigned_to__first_name": assignee.first_name if assignee else None,
+                "assigned_to__last_name": assignee.last_name if assignee else None,
+                "assigned_to__email": assignee.email if assignee else None,
+                "renewal_date": case.renewal_date,
+                "created_at": case.created_at,
+            }
+        )
+
+
+def case_list_item(row: dict[str, Any]) -> dict[str, Any]:
+    """One list row from a `selectors.CASE_LIST_FIELDS` values() dict (no model instances:
+    a page of them cost more than the query)."""
+    assignee = None
+    if row["assigned_to_id"] is not None:
+        name = f"{row['assigned_to__first_name']} {row['assigned_to__last_name']}".strip()
+        assignee = {"id": row["assigned_to_id"], "name": name or row["assigned_to__email"]}
+    customer = f"{row['policy__customer__first_name']} {row['policy__customer__last_name']}"
+    return {
+        "id": row["id"],
+        "case_number": row["case_number"],
+        "policy": {
+            "id": row["policy_id"],
+            "policy_number": row["policy__policy_number"],
+            "customer_name": customer.strip(),
+            "policy_type": policy_type_label(row["policy__policy_type"]),
+        },
+        "status": row["status"],
+        "priority": row["priority"],
+        "renewal_amount": money(row["renewal_amount"]),
+        "payment_status": row["payment_status"],
+        "assigned_to": assignee,
+        "renewal_date": row["renewal_date"].isoformat(),
+        "created_at": dt_iso(row["created_at"]),
+    }
 
 
 class CustomerRefSerializer(serializers.Serializer):

@@ -117,8 +117,8 @@ class CaseViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=s.CaseListSerializer(many=True), summary="List renewal cases")
     def list(self, request: Request) -> Response:
         qs = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(s.CaseListSerializer(page, many=True).data)
+        page = self.paginate_queryset(selectors.case_list_rows(qs))
+        return self.get_paginated_response([s.case_list_item(row) for row in page])
 
     @extend_schema(responses=s.CaseDetailSerializer, summary="Case detail with timeline")
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -46,22 +46,39 @@ def dataset(
     rng = random.Random(seed)
     rows = []
     bad: set[int] = set()
+    people: dict[int, tuple[str, ...]] = {}
     for i in range(1, n + 1):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        city, state, pin = rng.choice(CITIES)
+        # ~3 policies per customer on average; a customer's own details (name, phone, date of
+        # birth, address) are the same on each of their rows, as in an insurer's export.
+        customer = rng.randint(1, max(1, n // 3))
+        person = people.get(customer)
+        if person is None:
+            own = random.Random(seed * 1_000_003 + customer)
+            first, last = own.choice(FIRST), own.choice(LAST)
+            city, state, pin = own.choice(CITIES)
+            person = people[customer] = (
+                first,
+                last,
+                f"{first.lower()}.{last.lower()}{customer}@example.com",
+                f"+91 9{own.randint(100000000, 999999999)}",
+                f"19{own.randint(50, 99)}-{own.randint(1, 12):02d}-{own.randint(1, 28):02d}",
+                f"{own.randint(1, 999)} MG Road",
+                city,
+                state,
+                pin,
+            )
+        first, last, email, phone, born, street, city, state, pin = person
         start_year = rng.choice([2024, 2025])
         month = rng.randint(1, 12)
         day = rng.randint(1, 28)
         premium = f"{rng.randint(3000, 90000)}.{rng.randint(0, 99):02d}"
-        # ~3 policies per customer on average
-        customer = rng.randint(1, max(1, n // 3))
         row = [
             f"BP-{i:07d}",
             f"BC-{customer:07d}",
             first,
             last,
-            f"{first.lower()}.{last.lower()}{customer}@example.com",
-            f"+91 9{rng.randint(100000000, 999999999)}",
+            email,
+            phone,
             "auto",
             premium,
             f"{start_year}-{month:02d}-{day:02d}",
@@ -71,8 +88,8 @@ def dataset(
             rng.choice(["low", "medium", "high", "medium"]),
             "",
             "MUM",
-            f"19{rng.randint(50, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-            f"{rng.randint(1, 999)} MG Road",
+            born,
+            street,
             city,
             state,
             pin,

@@ -268,3 +268,22 @@ def test_beat_job_leaves_a_batch_with_recent_progress_alone(post_upload, agents,
         post_upload(csv_bytes(rows(12)))
 
     assert upload_batches_requeue_stuck() == []
+
+
+def test_error_log_keeps_the_first_entries_across_chunks_and_counts_them_all(
+    post_upload, batch_status, agents, settings
+):
+    settings.UPLOAD_CHUNK_SIZE = 2
+    settings.UPLOAD_ERROR_LOG_LIMIT = 3
+    data = rows(7)
+    for n in (2, 3, 5, 6, 7):
+        data[n - 1] = row(n, start_date="bad")
+
+    status = batch_status(_batch_id(post_upload(csv_bytes(data))))
+
+    assert (status["failed_records"], status["error_count"]) == (5, 5)
+    assert [e["row"] for e in status["errors"]] == [2, 3, 5]
+    assert status["errors_truncated"] is True
+    batch = UploadBatch.objects.get()
+    assert [e["row"] for e in batch.error_log] == [2, 3, 5]
+    assert UploadRowError.objects.filter(batch=batch).count() == 5

@@ -10,6 +10,7 @@ In a validation pass (dry run, or before writes when approval may be needed) the
 matching runs but only the batch's counters and errors are written.
 """
 
+import json
 import logging
 import queue
 import threading
@@ -67,6 +68,15 @@ def _any_of(values: list[Any], db_type: str) -> Any:
     if connection.vendor == "postgresql":
         return RawSQL(f"SELECT unnest(%s::{db_type}[])", (values,))  # noqa: S611 - constant
     return values
+
+
+def _error_log_appended(batch_id: int, entries: list[dict[str, Any]]) -> Any:
+    """The batch's error_log with `entries` appended: in SQL on PostgreSQL (jsonb ||, the
+    stored log is never read back), read-modify-write elsewhere (the row is locked)."""
+    if connection.vendor == "postgresql":
+        return RawSQL('"error_log" || %s::jsonb', (json.dumps(entries),))
+    current = UploadBatch.objects.values_list("error_log", flat=True).get(pk=batch_id)
+    return [*(current or []), *entries]
 
 
 class _Prefetch:
@@ -303,9 +313,9 @@ class Pipeline:
             wanted[values["customer_code"]] = values
         existing_customers = {
             row[0]: row[1:]
-            for row in Customer.objects.filter(
-                customer_code__in=_any_of(list(wanted), "text")
-            ).values_list("customer_code", "id", *CUSTOMER_FIELDS)
+            for row in Customer.objects.filter(customer_code__in=_any_of(list(wanted), "text"))
+            .order_by()
+            .values_list("customer_code", "id", *CUSTOMER_FIELDS)
         }
         customer_ids = {code: row[0] for code, row in existing_customers.items()}
         customer_writes = []
@@ -349,7 +359,9 @@ class Pipeline:
                 policy_number__in=_any_of(
                     [values["policy_number"] for _row, values in valid], "text"
                 )
-            ).values_list("policy_number", "id", *POLICY_FIELDS)
+            )
+            .order_by()
+            .values_list("policy_number", "id", *POLICY_FIELDS)
         }
         policy_ids = {number: row[0] for number, row in existing_policies.items()}
         policy_writes = []
@@ -410,7 +422,9 @@ class Pipeline:
                     ],
                     "bigint",
                 )
-            ).values_list("policy_id", "renewal_date")
+            )
+            .order_by()
+            .values_list("policy_id", "renewal_date")
         )
         new_cases = []
         for values, desired in policy_rows:
@@ -468,16 +482,23 @@ class Pipeline:
 
     def _commit(self, outcome: ChunkOutcome, valid: list) -> UploadBatch:
         with transaction.atomic():
-            locked = UploadBatch.objects.select_for_update().get(pk=self.batch.pk)
+            # error_log (up to UPLOAD_ERROR_LOG_LIMIT entries) and file_meta are not read
+            # back per chunk: entries are appended in SQL (see _error_log_appended).
+            locked = (
+                UploadBatch.objects.select_for_update()
+                .defer("error_log", "file_meta")
+                .get(pk=self.batch.pk)
+            )
             if locked.status != self.expected_status or locked.next_row != self.batch.next_row:
                 raise PipelineSuperseded(f"batch {locked.pk} moved on")
             if valid:
                 self._match_and_write(valid, outcome)
             if outcome.row_errors:
                 UploadRowError.objects.bulk_create(outcome.row_errors, batch_size=1000)
-            error_log = list(locked.error_log or [])
-            room = max(settings.UPLOAD_ERROR_LOG_LIMIT - len(error_log), 0)
-            error_log.extend(outcome.problems[:room])
+            # error_log holds the first LIMIT problems of the pass: it has
+            # min(error_count, LIMIT) entries (both are reset together).
+            limit = settings.UPLOAD_ERROR_LOG_LIMIT
+            room = max(limit - min(locked.error_count, limit), 0)
             now = timezone.now()
             changes = {
                 "next_row": outcome.last_row,
@@ -485,15 +506,18 @@ class Pipeline:
                 "successful_records": locked.successful_records + outcome.successful,
                 "failed_records": locked.failed_records + outcome.failed,
                 "error_count": locked.error_count + len(outcome.problems),
-                "error_log": error_log,
                 "summary": _summary_merge(locked.summary or {}, outcome.summary),
                 "chunks_committed": locked.chunks_committed + 1,
                 "progress_at": now,
                 "updated_at": now,
             }
-            UploadBatch.objects.filter(pk=locked.pk).update(**changes)
+            appended = outcome.problems[:room]
+            extra = {"error_log": _error_log_appended(locked.pk, appended)} if appended else {}
+            UploadBatch.objects.filter(pk=locked.pk).update(**changes, **extra)
         for name, value in changes.items():
             setattr(self.batch, name, value)
+        if appended:  # the in-memory copy is not kept up to date; readers reload it
+            self.batch.__dict__.pop("error_log", None)
         return self.batch
 
     # --- the run ------------------------------------------------------------------------

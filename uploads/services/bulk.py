@@ -1,7 +1,7 @@
 """Set-based writes: many rows in one statement, never a query per row.
 
-PostgreSQL: rows are COPY'd into a temporary staging table, then moved into the real table
-with one `INSERT ... SELECT ... ON CONFLICT ... RETURNING`. Other databases (SQLite, the
+PostgreSQL: one `INSERT ... SELECT FROM unnest(<an array per column>) ... ON CONFLICT ...
+RETURNING` per call, parameters bound server-side in binary; appends use COPY. Other databases (SQLite, the
 embedded default) get the same semantics through Django's `bulk_create` with
 `update_conflicts` / `ignore_conflicts` plus one read-back query.
 """
@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from django.db import connection, models
 from django.db.models import NOT_PROVIDED
 from django.utils import timezone
@@ -49,6 +50,13 @@ def _qn(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def _pg_array_type(field: models.Field) -> str:
+    """The SQL array type a column's values travel as (jsonb as text, cast in the SELECT)."""
+    if isinstance(field, models.JSONField):
+        return "text[]"
+    return f"{field.db_type(connection)}[]"
+
+
 def _pg_insert(
     *,
     model: type[models.Model],
@@ -56,47 +64,54 @@ def _pg_insert(
     key: str,
     update_fields: list[str] | None,
 ) -> list[tuple[int, Any]]:
-    """COPY into a staging table, then INSERT ... ON CONFLICT; returns (id, key) written."""
+    """One INSERT ... SELECT FROM unnest(<one array per column>) ... ON CONFLICT; returns
+    (id, key) of the rows written.
+
+    Each column travels as ONE array parameter, bound server-side in binary: no staging
+    table (creating and dropping one per chunk churned the catalog), no per-row SQL.
+    """
     now = timezone.now()
     fields = _writable_fields(model, rows[0])
-    table = model._meta.db_table
-    stage = _qn(f"_stage_{table}")
-    columns = ", ".join(_qn(field.column) for field in fields)
-    getters = [(field.attname, _field_default(field, now), _converter(field)) for field in fields]
-    key_field = model._meta.get_field(key)
-    sql_key = _qn(key_field.column)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS "  # noqa: S608 - identifiers quoted
-            f"SELECT {columns} FROM {_qn(table)} WITH NO DATA"
+    table = _qn(model._meta.db_table)
+    names = [_qn(field.column) for field in fields]
+    columns = ", ".join(names)
+    arrays = [
+        [convert(row.get(field.attname, default)) for row in rows]
+        for field, default, convert in (
+            (field, _field_default(field, now), _converter(field)) for field in fields
         )
-        with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [convert(row.get(attname, default)) for attname, default, convert in getters]
-                )
-        if update_fields is None:
-            conflict = "ON CONFLICT DO NOTHING"
-        else:
-            targets = [model._meta.get_field(name).column for name in update_fields]
-            if issubclass(model, TimeStampedModel):
-                stamp = f", {_qn('updated_at')} = EXCLUDED.{_qn('updated_at')}"
-            else:
-                stamp = ""
-            assignments = ", ".join(f"{_qn(c)} = EXCLUDED.{_qn(c)}" for c in targets)
-            current = ", ".join(f"{_qn(table)}.{_qn(c)}" for c in targets)
-            incoming = ", ".join(f"EXCLUDED.{_qn(c)}" for c in targets)
-            conflict = (
-                f"ON CONFLICT ({sql_key}) DO UPDATE SET {assignments}{stamp} "
-                f"WHERE ({current}) IS DISTINCT FROM ({incoming})"
-            )
-        # Rows go in key order so concurrent batches lock shared keys in the same order.
-        cursor.execute(
-            f"INSERT INTO {_qn(table)} ({columns}) "  # noqa: S608 - identifiers quoted
-            f"SELECT {columns} FROM {stage} ORDER BY {sql_key} {conflict} "
-            f"RETURNING {_qn(model._meta.pk.column)}, {sql_key}"
+    ]
+    unnest = ", ".join(f"%s::{_pg_array_type(field)}" for field in fields)
+    selects = ", ".join(
+        f"s.{name}::jsonb" if isinstance(field, models.JSONField) else f"s.{name}"
+        for field, name in zip(fields, names, strict=True)
+    )
+    sql_key = _qn(model._meta.get_field(key).column)
+    if update_fields is None:
+        conflict = "ON CONFLICT DO NOTHING"
+    else:
+        targets = [model._meta.get_field(name).column for name in update_fields]
+        stamp = f", {_qn('updated_at')} = EXCLUDED.{_qn('updated_at')}"
+        if not issubclass(model, TimeStampedModel):
+            stamp = ""
+        assignments = ", ".join(f"{_qn(c)} = EXCLUDED.{_qn(c)}" for c in targets)
+        current = ", ".join(f"{table}.{_qn(c)}" for c in targets)
+        incoming = ", ".join(f"EXCLUDED.{_qn(c)}" for c in targets)
+        conflict = (
+            f"ON CONFLICT ({sql_key}) DO UPDATE SET {assignments}{stamp} "
+            f"WHERE ({current}) IS DISTINCT FROM ({incoming})"
         )
+    # Rows go in key order so concurrent batches lock shared keys in the same order.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608 - identifiers quoted
+        f"SELECT {selects} FROM unnest({unnest}) AS s({columns}) ORDER BY s.{sql_key} "
+        f"{conflict} RETURNING {_qn(model._meta.pk.column)}, {sql_key}"
+    )
+    connection.ensure_connection()
+    # Django's cursors bind parameters client-side (values spliced into the SQL text); a
+    # plain psycopg cursor on the same connection and transaction binds them server-side.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, arrays, binary=True)
         return cursor.fetchall()
 
 

@@ -132,7 +132,8 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis' layer plus a batched group_send_many (intelipro/channel_layer.py)
+            "BACKEND": "intelipro.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis' BZPOPMIN
                 # timeout: an idle consumer then dies with "Timeout reading". Keep reads longer.

@@ -1,4 +1,4 @@
-"""channels_redis' RedisChannelLayer plus one bulk operation: `group_send_many`.
+"""channels_redis' RedisChannelLayer with batched broadcast sends and batched receives.
 
 A broadcast (one notification to each of 1,000 users) is 1,000 group sends with different
 messages. Stock `group_send` costs four Redis round trips per group (expire members, list
@@ -9,11 +9,21 @@ lists every group's members, one pipeline that expires every target queue, and o
 script that pushes every message (checking each queue's capacity as it goes, so a queue
 that fills up mid-broadcast refuses the rest exactly as `group_send` would).
 
+Receiving: every consumer of a server process shares one Redis queue (the process's
+`specific.<id>!` key), and stock `receive_single` spends four round trips per message
+(restore the backup queue, BZPOPMIN, back the message up, clean the backup), one message at a
+time, so 1,000 queued messages cost 4,000 sequential round trips. Here, after the blocking
+pop, one script also moves up to RECEIVE_BATCH waiting messages into the same backup queue;
+they are handed out one per `receive_single` call with no further round trip, and the backup
+is cleared (and the per-queue lock released) when the last one has been handed out. A crash
+in between leaves them in the backup queue, exactly as for the stock single message.
+
 It reuses the layer's own helpers (`_group_key`, `_map_channel_keys_to_connection`,
 `consistent_hash`, `connection`), pinned with channels-redis in requirements/base.txt; the
 Redis-backed websocket tests exercise it.
 """
 
+import asyncio
 import collections
 import logging
 import time
@@ -43,7 +53,88 @@ return over_capacity
 """
 
 
+# Messages taken off a process queue per round trip once one has arrived.
+RECEIVE_BATCH = 100
+
+# Move up to ARGV[1] waiting messages of queue KEYS[1] into its backup queue KEYS[2] (the same
+# move stock receive does for one message) and return them, oldest first.
+POP_MORE_LUA = """
+local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
+for i = 1, #popped, 2 do
+    redis.call('ZADD', KEYS[2], popped[i + 1], popped[i])
+end
+return popped
+"""
+
+
 class RedisChannelLayer(BaseRedisChannelLayer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Process queue key -> raw messages already moved to its backup, not yet handed out.
+        self._prefetched: dict[str, collections.deque[bytes]] = {}
+
+    async def receive_single(self, channel: str) -> tuple[Any, dict[str, Any]]:
+        if "!" not in channel:  # a named (non process-local) channel: the stock path
+            return await super().receive_single(channel)
+        self.require_valid_channel_name(channel, receive=True)
+        index = self.consistent_hash(channel)
+        channel_key = self.prefix + channel
+        pending = self._prefetched.get(channel_key)
+        if pending:
+            # Called under the layer's receive lock, with this queue's clean lock still held
+            # since the batch was taken: nothing else touches the queue's backup meanwhile.
+            content = pending.popleft()
+            if not pending:
+                del self._prefetched[channel_key]
+                self._backup_clear(index, channel_key)
+            return self._unpacked(channel, content)
+
+        await self.receive_clean_locks.acquire(channel_key)
+        try:
+            content = None
+            while content is None:
+                content = await self._brpop_with_clean(
+                    index, channel_key, timeout=self.brpop_timeout
+                )
+            popped = await self.connection(index).eval(
+                POP_MORE_LUA,
+                2,
+                channel_key,
+                self._backup_channel_name(channel_key),
+                RECEIVE_BATCH - 1,
+            )
+        except BaseException:
+            self.receive_clean_locks.release(channel_key)
+            raise
+        more = popped[0::2]
+        if more:
+            self._prefetched[channel_key] = collections.deque(more)
+        else:
+            self._backup_clear(index, channel_key)
+        return self._unpacked(channel, content)
+
+    def _backup_clear(self, index: int, channel_key: str) -> None:
+        """Drop the queue's backup (every message in it was handed out), then unlock it."""
+
+        async def clear() -> None:
+            await self.connection(index).delete(self._backup_channel_name(channel_key))
+
+        cleaner = asyncio.ensure_future(clear())
+        self.receive_cleaners.append(cleaner)
+
+        def done(task: asyncio.Future) -> None:
+            self.receive_cleaners.remove(task)
+            self.receive_clean_locks.release(channel_key)
+
+        cleaner.add_done_callback(done)
+
+    def _unpacked(self, channel: str, content: bytes) -> tuple[Any, dict[str, Any]]:
+        """As stock receive_single: decode, and name the local channel(s) it is for."""
+        message = self.deserialize(content)
+        if "__asgi_channel__" in message:
+            channel = message.pop("__asgi_channel__")
+        return channel, message
+
     async def group_send_many(self, messages: list[tuple[str, dict[str, Any]]]) -> None:
         """`group_send(group, message)` for every pair, in a few round trips."""
         if not messages:

@@ -67,3 +67,30 @@ async def test_a_full_queue_refuses_the_rest_like_group_send(layer):
     assert await _drain(layer, channel, 5) == [0, 1, 2, 3, 4]  # capacity 5
     await layer.group_send("g", {"type": "x", "n": 99})  # room again: still usable
     assert await _drain(layer, channel, 1) == [99]
+
+
+async def test_batched_receive_hands_out_every_message_once_in_order():
+    layer = RedisChannelLayer(hosts=[REDIS_URL], prefix=f"t{uuid.uuid4().hex[:8]}", capacity=1000)
+    a, b = [await layer.new_channel() for _ in range(2)]
+    await layer.group_add("a", a)
+    await layer.group_add("b", b)
+    # 250 messages wait on the process queue: several receive batches (RECEIVE_BATCH = 100).
+    await layer.group_send_many(
+        [("a" if n % 2 == 0 else "b", {"type": "x", "n": n}) for n in range(250)]
+    )
+
+    got_a = await _drain(layer, a, 125)
+    got_b = await _drain(layer, b, 125)
+
+    assert got_a == list(range(0, 250, 2))
+    assert got_b == list(range(1, 250, 2))
+    await layer.group_send("a", {"type": "x", "n": 1000})  # the queue is unlocked again
+    assert await _drain(layer, a, 1) == [1000]
+    for cleaner in list(layer.receive_cleaners):
+        await cleaner
+    connection = layer.connection(0)
+    queue = layer.prefix + layer.non_local_name(a)
+    assert await connection.zcard(layer._backup_channel_name(queue)) == 0
+    assert await connection.zcard(queue) == 0
+    await layer.flush()
+    await layer.close_pools()

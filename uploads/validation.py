@@ -61,6 +61,10 @@ class RowContext:
         default_factory=lambda: {"date": {}, "amount": {}, "phone": {}, "email": {}}
     )
 
+    def phone_parser(self, value: Any) -> str:
+        """parse_phone in this context's default region (memoized per distinct cell)."""
+        return parse_phone(value, self.phone_region)
+
 
 class _Failure:
     """A memoized ValueError."""
@@ -262,7 +266,7 @@ def row_validate(
     phone = ""
     phone_raw = raw("customer_phone")
     try:
-        phone = parse_phone(phone_raw, ctx.phone_region)
+        phone = _memoized(memo["phone"], ctx.phone_parser, phone_raw)
     except ValueError as exc:
         problems.append(Problem("customer_phone", cell_text(phone_raw), str(exc)))
 

@@ -1,8 +1,8 @@
 """Set-based writes: many rows in one statement, never a query per row.
 
 PostgreSQL: one `INSERT ... SELECT FROM unnest(<an array per column>) ... ON CONFLICT ...
-RETURNING` per call, parameters bound server-side in binary; appends use COPY. Other databases (SQLite, the
-embedded default) get the same semantics through Django's `bulk_create` with
+RETURNING` per call, parameters bound server-side in binary; appends use COPY. Other
+databases (SQLite, the embedded default) get the same semantics through Django's `bulk_create` with
 `update_conflicts` / `ignore_conflicts` plus one read-back query.
 """
 
@@ -75,11 +75,10 @@ def _pg_insert(
     table = _qn(model._meta.db_table)
     names = [_qn(field.column) for field in fields]
     columns = ", ".join(names)
+    getters = [(field.attname, _field_default(field, now), _converter(field)) for field in fields]
     arrays = [
-        [convert(row.get(field.attname, default)) for row in rows]
-        for field, default, convert in (
-            (field, _field_default(field, now), _converter(field)) for field in fields
-        )
+        [convert(row.get(attname, default)) for row in rows]
+        for attname, default, convert in getters
     ]
     unnest = ", ".join(f"%s::{_pg_array_type(field)}" for field in fields)
     selects = ", ".join(

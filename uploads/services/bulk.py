@@ -2,8 +2,8 @@
 
 PostgreSQL: one `INSERT ... SELECT FROM unnest(<an array per column>) ... ON CONFLICT ...
 RETURNING` per call, parameters bound server-side in binary; appends use COPY. Other
-databases (SQLite, the embedded default) get the same semantics through Django's `bulk_create` with
-`update_conflicts` / `ignore_conflicts` plus one read-back query.
+databases (SQLite, the embedded default) get the same semantics through Django's
+`bulk_create` with `update_conflicts` / `ignore_conflicts` plus one read-back query.
 """
 
 import json

@@ -56,6 +56,7 @@ def uvicorn_server(*, env: dict[str, str] | None = None, workers: int = 1) -> It
         sys.executable, "-m", "uvicorn", "intelipro.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
         "--log-level", "warning", "--workers", str(workers), "--lifespan", "on",
+        *os.environ.get("BENCH_UVICORN_ARGS", "").split(),
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env or bench_env())
     try:

@@ -4,10 +4,10 @@ A broadcast (one notification to each of 1,000 users) is 1,000 group sends with 
 messages. Stock `group_send` costs four Redis round trips per group (expire members, list
 members, expire the target queues, a Lua script that pushes), so 1,000 users cost 4,000 round
 trips. `group_send_many` does the same work, with the same keys, serialization, capacity
-and expiry rules, in three round trips per Redis connection: one pipeline that expires and
-lists every group's members, one pipeline that expires every target queue, and one Lua
-script that pushes every message (checking each queue's capacity as it goes, so a queue
-that fills up mid-broadcast refuses the rest exactly as `group_send` would).
+and expiry rules, in two round trips per Redis connection: one Lua script that expires and
+lists every group's members, and one that expires old messages of every target queue and
+pushes every message (checking each queue's capacity as it goes, so a queue that fills up
+mid-broadcast refuses the rest exactly as `group_send` would).
 
 Receiving: every consumer of a server process shares one Redis queue (the process's
 `specific.<id>!` key), and stock `receive_single` spends four round trips per message
@@ -39,10 +39,13 @@ logger = logging.getLogger(__name__)
 # with one shared timestamp the random prefix of each message would decide the order.
 PUSH_MANY_LUA = """
 local over_capacity = 0
-local current_time = tonumber(ARGV[#ARGV - 1])
-local expiry = ARGV[#ARGV]
-for i=1,#KEYS do
-    if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[i + #KEYS]) then
+local n = #KEYS
+local current_time = tonumber(ARGV[2 * n + 1])
+local expiry = ARGV[2 * n + 2]
+local stale_before = tonumber(ARGV[2 * n + 3])
+for i=1,n do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, stale_before)
+    if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[i + n]) then
         redis.call('ZADD', KEYS[i], current_time + i * 0.000001, ARGV[i])
         redis.call('EXPIRE', KEYS[i], expiry)
     else
@@ -50,6 +53,18 @@ for i=1,#KEYS do
     end
 end
 return over_capacity
+"""
+
+# Every group's members, after dropping those older than the group expiry (the first two
+# steps of stock group_send, for many groups at once).
+MEMBERS_MANY_LUA = """
+local members = {}
+local stale_before = tonumber(ARGV[1])
+for i=1,#KEYS do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, stale_before)
+    members[i] = redis.call('ZRANGE', KEYS[i], 0, -1)
+end
+return members
 """
 
 
@@ -149,13 +164,13 @@ class RedisChannelLayer(BaseRedisChannelLayer):
             groups_by_conn[self.consistent_hash(group)].append(group)
         members: dict[str, list[str]] = {}
         for index, groups in groups_by_conn.items():
-            pipe = self.connection(index).pipeline(transaction=False)
-            for group in groups:
-                key = self._group_key(group)
-                pipe.zremrangebyscore(key, min=0, max=now - self.group_expiry)
-                pipe.zrange(key, 0, -1)
-            replies = await pipe.execute()
-            for group, names in zip(groups, replies[1::2], strict=True):
+            replies = await self.connection(index).eval(
+                MEMBERS_MANY_LUA,
+                len(groups),
+                *(self._group_key(group) for group in groups),
+                now - self.group_expiry,
+            )
+            for group, names in zip(groups, replies, strict=True):
                 members[group] = [name.decode("utf8") for name in names]
 
         # 2. What each queue receives, per connection (same mapping as group_send).
@@ -169,17 +184,18 @@ class RedisChannelLayer(BaseRedisChannelLayer):
             for index, keys in by_conn.items():
                 pushes[index].extend((key, key_message[key], key_capacity[key]) for key in keys)
 
-        # 3. Expire old messages of each target queue, then push everything in one script.
+        # 3. One script per connection expires old messages of each target queue and pushes.
         for index, items in pushes.items():
-            connection = self.connection(index)
-            pipe = connection.pipeline(transaction=False)
-            for key in dict.fromkeys(key for key, _msg, _cap in items):
-                pipe.zremrangebyscore(key, min=0, max=int(time.time()) - int(self.expiry))
-            await pipe.execute()
             keys = [key for key, _msg, _cap in items]
             args = [msg for _key, msg, _cap in items] + [cap for _key, _msg, cap in items]
-            over = await connection.eval(
-                PUSH_MANY_LUA, len(keys), *keys, *args, time.time(), self.expiry
+            over = await self.connection(index).eval(
+                PUSH_MANY_LUA,
+                len(keys),
+                *keys,
+                *args,
+                time.time(),
+                self.expiry,
+                int(time.time()) - int(self.expiry),
             )
             if over:
                 logger.info(

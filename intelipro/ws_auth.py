@@ -13,7 +13,6 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
 
 WS_SUBPROTOCOL = "bearer"
@@ -77,4 +76,6 @@ class JWTAuthMiddleware(BaseMiddleware):
 
 
 def JWTAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - mirrors AuthMiddlewareStack
-    return CookieMiddleware(SessionMiddleware(JWTAuthMiddleware(inner)))
+    # No cookie or session middleware: sockets are authenticated by the JWT alone, and the
+    # session wrapper sat on every frame the server sends.
+    return JWTAuthMiddleware(inner)

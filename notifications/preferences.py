@@ -37,7 +37,12 @@ def channels_for(pref: "NotificationPreference | None") -> dict[str, dict[str, b
 
 
 def channel_enabled(pref: "NotificationPreference | None", type_: str, channel: str) -> bool:
-    return channels_for(pref).get(type_, {}).get(channel, False)
+    """One cell of channels_for(pref), without building the whole matrix."""
+    defaults = DEFAULT_CHANNELS.get(type_)
+    if defaults is None or channel not in defaults:
+        return False
+    saved = ((pref.channels if pref is not None else None) or {}).get(type_) or {}
+    return bool(saved.get(channel, defaults[channel]))
 
 
 def zone(name: str) -> ZoneInfo:

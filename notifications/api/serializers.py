@@ -17,7 +17,7 @@ from notifications.models import (
 from notifications.preferences import CHANNELS
 
 
-def _iso(value: dt.datetime | None) -> str | None:
+def iso_datetime(value: dt.datetime | None) -> str | None:
     """DRF's iso-8601 DateTimeField output: current time zone, "Z" for UTC."""
     if value is None:
         return None
@@ -37,9 +37,9 @@ def notification_data(n: Notification) -> dict[str, Any]:
         "data": n.data,
         "priority": n.priority,
         "read_status": n.read_status,
-        "read_at": _iso(n.read_at),
-        "expires_at": _iso(n.expires_at),
-        "created_at": _iso(n.created_at),
+        "read_at": iso_datetime(n.read_at),
+        "expires_at": iso_datetime(n.expires_at),
+        "created_at": iso_datetime(n.created_at),
     }
 
 

@@ -4,6 +4,7 @@ from notifications.services import notification_create, notification_event_send
 """
 
 from notifications.services.inbox import (
+    CLIENT_EVENTS,
     notification_broadcast,
     notification_create,
     notification_delete,
@@ -16,6 +17,7 @@ from notifications.services.inbox import (
 )
 
 __all__ = [
+    "CLIENT_EVENTS",
     "notification_broadcast",
     "notification_create",
     "notification_delete",

@@ -412,3 +412,22 @@ async def test_broadcast_reaches_every_users_socket(agent_user_async):
             "data": {"unread_count": 1},
         }
         await ws.disconnect()
+
+
+async def test_broadcast_frame_is_the_stored_notification_as_rest_returns_it(agent_user_async):
+    from notifications.services import notification_broadcast, notification_payload
+
+    ws = await connect(agent_user_async)
+    await ws.receive_json_from(timeout=3)
+    expires = timezone.now() + dt.timedelta(days=3)
+    await database_sync_to_async(notification_broadcast)(
+        user_ids=[agent_user_async.pk], type="update", title="Rates", message="New rates",
+        data={"batch": 7, "tags": ["a", "b"]}, priority="high", expires_at=expires,
+    )  # fmt: skip
+
+    created = await ws.receive_json_from(timeout=3)
+    stored = await database_sync_to_async(Notification.objects.get)(title="Rates")
+    assert created == {"type": "notification.created", "data": notification_payload(stored)}
+    assert created["data"]["data"] == {"batch": 7, "tags": ["a", "b"]}
+    assert (created["data"]["priority"], created["data"]["read_status"]) == ("high", False)
+    await ws.disconnect()

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from intelipro.uvicorn_options import UVICORN_OPTIONS  # noqa: E402
 
 
 def free_port() -> int:
@@ -48,6 +51,19 @@ def bench_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# Port -> pid of the uvicorn process serving it (for RSS readings).
+SERVER_PIDS: dict[int, int] = {}
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a live process, in MB (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 @contextlib.contextmanager
 def uvicorn_server(*, env: dict[str, str] | None = None, workers: int = 1) -> Iterator[int]:
     """Serve intelipro.asgi on a free loopback port for the duration of the block."""
@@ -56,13 +72,15 @@ def uvicorn_server(*, env: dict[str, str] | None = None, workers: int = 1) -> It
         sys.executable, "-m", "uvicorn", "intelipro.asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
         "--log-level", "warning", "--workers", str(workers), "--lifespan", "on",
-        *os.environ.get("BENCH_UVICORN_ARGS", "").split(),
+        *UVICORN_OPTIONS,  # the product's own server options (run_stack, Dockerfile)
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env or bench_env())
+    SERVER_PIDS[port] = proc.pid
     try:
         wait_for_port(port)
         yield port
     finally:
+        SERVER_PIDS.pop(port, None)
         proc.terminate()
         try:
             proc.wait(timeout=15)

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.services import audit_log
+from intelipro.db import many_ids
 from intelipro.realtime import group_send, group_send_many
 from notifications import selectors
 from notifications.errors import (
@@ -237,12 +238,15 @@ def notification_broadcast(
         fields = {"type": type, "title": title[:255], "message": message, "data": data,
                   "priority": priority, "expires_at": expires_at}  # fmt: skip
         rows = _notifications_insert(ids, now=now, **fields)
-        prefs = NotificationPreference.objects.in_bulk(ids, field_name="user_id")
+        prefs = {
+            pref.user_id: pref
+            for pref in NotificationPreference.objects.filter(user_id__in=many_ids(ids))
+        }
         subs: dict[int, list[int]] = {}
         if settings.USE_WEB_PUSH:
-            for sub_id, uid in PushSubscription.objects.filter(user_id__in=ids).values_list(
-                "id", "user_id"
-            ):
+            for sub_id, uid in PushSubscription.objects.filter(
+                user_id__in=many_ids(ids)
+            ).values_list("id", "user_id"):
                 subs.setdefault(uid, []).append(sub_id)
         deliveries: list[NotificationDelivery] = []
         for pk, uid, _created_at in rows:

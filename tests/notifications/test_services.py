@@ -258,6 +258,37 @@ def test_broadcast_creates_one_notification_per_user_and_honours_preferences(
     assert sorted(m.to[0] for m in mail.outbox) == sorted([agent_user.email, viewer_user.email])
 
 
+def test_broadcast_to_many_users_counts_unread_and_honours_each_users_preferences(
+    django_capture_on_commit_callbacks,
+):
+    """Past MANY_IDS users the queries pass the ids as one array on PostgreSQL."""
+    from intelipro.db import MANY_IDS
+    from notifications import selectors
+    from tests.accounts.factories import UserFactory
+
+    users = UserFactory.create_batch(MANY_IDS + 10)
+    quiet, loud = users[0], users[1]
+    NotificationPreferenceFactory(user=quiet, channels={"assignment": {"email": False}})
+    NotificationPreferenceFactory(user=loud, channels={"assignment": {"email": True}})
+    _create(loud)  # one unread already
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = notification_broadcast(
+            user_ids=[u.pk for u in users], type="assignment", title="All hands", message="m"
+        )
+
+    assert count == len(users)
+    counts = selectors.notification_unread_counts(user_ids=[u.pk for u in users])
+    assert (counts[loud.pk], counts[quiet.pk]) == (2, 1)
+    assert set(counts) == {u.pk for u in users}
+    emailed = set(
+        NotificationDelivery.objects.filter(
+            notification__title="All hands", channel="email"
+        ).values_list("notification__user_id", flat=True)
+    )
+    assert emailed == {u.pk for u in users} - {quiet.pk}
+
+
 def test_broadcast_rejects_unknown_type(agent_user):
     with pytest.raises(NotificationInvalidTypeError):
         notification_broadcast(user_ids=[agent_user.pk], type="nope", title="t", message="m")

@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from intelipro.uvicorn_options import UVICORN_OPTIONS
+
 
 class Command(BaseCommand):
     help = (
@@ -39,7 +41,8 @@ class Command(BaseCommand):
         env["EMBEDDED_WORKER"] = "1" if (embedded and not options["no_worker"]) else "0"
         commands = [
             [sys.executable, "-m", "uvicorn", "intelipro.asgi:application",
-             "--host", host, "--port", str(port), "--lifespan", "on", "--no-access-log"],
+             "--host", host, "--port", str(port), "--lifespan", "on", "--no-access-log",
+             *UVICORN_OPTIONS],
         ]  # fmt: skip
         if not embedded and not options["no_worker"]:
             commands.append(

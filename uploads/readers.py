@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import itertools
+import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -210,12 +211,25 @@ def _csv_records(opener: Opener, *, encoding: str, delimiter: str) -> Iterator[l
 # --- XLSX -----------------------------------------------------------------------------------
 
 
+def _local_path(handle: IO[bytes]) -> str | None:
+    """The path of a plain local file handle (a stored batch on local disk), else None."""
+    name = getattr(handle, "name", None)
+    if isinstance(handle, io.BufferedReader) and isinstance(name, str) and os.path.isabs(name):
+        return name
+    return None
+
+
 def _xlsx_records(opener: Opener) -> Iterator[list[Any]]:
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     try:
         with opener() as handle:
-            workbook = CalamineWorkbook.from_filelike(handle)
+            path = _local_path(handle)
+            # From a path calamine reads the zip from disk; from a file object it first copies
+            # the whole file into memory (up to UPLOAD_MAX_FILE_SIZE_MB more at peak).
+            workbook = (
+                CalamineWorkbook.from_path(path) if path else CalamineWorkbook.from_filelike(handle)
+            )
         try:
             sheet = workbook.get_sheet_by_index(0)
         finally:

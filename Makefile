@@ -18,11 +18,11 @@ $(PY): | check-python
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.deps-base: requirements/base.txt requirements/local.txt | $(PY)
+$(VENV)/.deps-base: requirements/base.txt requirements/production.txt requirements/local.txt | $(PY)
 	$(PIP) install --quiet -r requirements/local.txt
 	@touch $(VENV)/.deps-base $(VENV)/.deps-dev
 
-$(VENV)/.deps-dev: requirements/base.txt requirements/local.txt | $(PY)
+$(VENV)/.deps-dev: requirements/base.txt requirements/production.txt requirements/local.txt | $(PY)
 	$(PIP) install --quiet -r requirements/local.txt
 	@touch $(VENV)/.deps-base $(VENV)/.deps-dev
 

@@ -1,8 +1,8 @@
 """gunicorn's worker class for the web processes (Dockerfile, docker-compose.yml):
 `gunicorn -k intelipro.workers.UvicornWorker`, with intelipro/uvicorn_options.py applied.
-Imports gunicorn (requirements/production.txt)."""
+Imports gunicorn and uvicorn-worker (requirements/production.txt)."""
 
-from uvicorn.workers import UvicornWorker as BaseUvicornWorker
+from uvicorn_worker import UvicornWorker as BaseUvicornWorker
 
 from intelipro.uvicorn_options import UVICORN_CONFIG
 

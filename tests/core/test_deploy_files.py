@@ -24,10 +24,26 @@ def test_app_roles_share_one_image_and_differ_by_command():
 
     images = {services[name]["image"] for name in ("api", "worker", "beat")}
     assert images == {"intelipro/api:latest"}
-    assert "uvicorn.workers.UvicornWorker" in services["api"]["command"]
+    assert "intelipro.workers.UvicornWorker" in services["api"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "intelipro", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "intelipro", "beat"]
     assert "django_celery_beat.schedulers:DatabaseScheduler" in services["beat"]["command"]
+
+
+def test_every_way_of_serving_turns_websocket_compression_off():
+    from uvicorn.main import main as uvicorn_cli
+
+    from core.management.commands import run_stack
+    from intelipro.uvicorn_options import UVICORN_OPTIONS
+    from intelipro.workers import UvicornWorker
+
+    # gunicorn's worker class (Dockerfile, compose) hands uvicorn the option...
+    assert UvicornWorker.CONFIG_KWARGS["ws_per_message_deflate"] is False
+    assert "intelipro.workers.UvicornWorker" in (ROOT / "Dockerfile").read_text()
+    # ...and the command-line form (run_stack, benchmarks) parses to the same setting.
+    params = uvicorn_cli.make_context("uvicorn", ["intelipro.asgi:application", *UVICORN_OPTIONS])
+    assert params.params["ws_per_message_deflate"] is False
+    assert "UVICORN_OPTIONS" in Path(run_stack.__file__).read_text()
 
 
 def test_compose_commands_point_at_real_modules():

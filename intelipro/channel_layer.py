@@ -87,6 +87,72 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         super().__init__(*args, **kwargs)
         # Process queue key -> raw messages already moved to its backup, not yet handed out.
         self._prefetched: dict[str, collections.deque[bytes]] = {}
+        # Process queue name (`specific.<id>!`) -> the task that reads it for every consumer.
+        self._readers: dict[str, asyncio.Task] = {}
+
+    # --- receiving: one reader per process queue ------------------------------------------
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        """As stock, for process-local channels without its per-call lock dance.
+
+        Stock receive makes every waiting consumer race for one asyncio.Lock with two fresh
+        tasks per call (lock acquire, buffer get), and the lock's waiter list is scanned on
+        every cancel: with 1,000 sockets that bookkeeping cost more than writing the frames,
+        and grew after bursts. Here one reader task per process queue pops messages
+        (receive_single, crash-safe as before) and puts each into its channel's buffer;
+        a consumer only awaits its own buffer.
+        """
+        if "!" not in channel:
+            return await super().receive(channel)
+        self.require_valid_channel_name(channel)  # raises TypeError when invalid
+        self._reader_ensure(self.non_local_name(channel))
+        buffer = self.receive_buffer[channel]
+        try:
+            message = await buffer.get()
+        except asyncio.CancelledError:
+            if buffer.empty() and self.receive_buffer.get(channel) is buffer:
+                del self.receive_buffer[channel]  # as stock: a cancelled receiver's buffer goes
+            raise
+        if buffer.empty() and self.receive_buffer.get(channel) is buffer:
+            del self.receive_buffer[channel]
+        return message
+
+    def _reader_ensure(self, real_channel: str) -> None:
+        loop = asyncio.get_running_loop()
+        reader = self._readers.get(real_channel)
+        if reader is not None and not reader.done():
+            reader_loop = reader.get_loop()
+            if reader_loop is loop:
+                return
+            if not reader_loop.is_closed():
+                raise RuntimeError("Two event loops are trying to receive() on one channel layer")
+        self._readers[real_channel] = loop.create_task(
+            self._read_forever(real_channel), name=f"channel-layer-reader {real_channel}"
+        )
+
+    async def _read_forever(self, real_channel: str) -> None:
+        while True:
+            try:
+                message_channel, message = await self.receive_single(real_channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis down, a bad message: say so, keep the process reading
+                logger.exception("channel layer reader of %s failed; retrying", real_channel)
+                await asyncio.sleep(1)
+                continue
+            channels = message_channel if isinstance(message_channel, list) else [message_channel]
+            for name in channels:
+                self.receive_buffer[name].put_nowait(message)
+
+    async def close_pools(self) -> None:
+        """Stop this loop's readers (they hold a connection in a blocking pop), then close."""
+        loop = asyncio.get_running_loop()
+        mine = [r for r in self._readers.values() if not r.done() and r.get_loop() is loop]
+        for reader in mine:
+            reader.cancel()
+        await asyncio.gather(*mine, return_exceptions=True)
+        self._readers = {k: r for k, r in self._readers.items() if r not in mine}
+        await super().close_pools()
 
     async def receive_single(self, channel: str) -> tuple[Any, dict[str, Any]]:
         if "!" not in channel:  # a named (non process-local) channel: the stock path

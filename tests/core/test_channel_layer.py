@@ -1,5 +1,6 @@
 """intelipro.channel_layer.RedisChannelLayer.group_send_many against a real Redis."""
 
+import asyncio
 import os
 import uuid
 
@@ -11,9 +12,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs a real Redis (REDIS_URL)")
 
 
+def _new_layer(capacity: int, prefix: str = "") -> RedisChannelLayer:
+    # Reads outlast the 5 s blocking pop, as in settings (redis-py defaults to 5 s too).
+    return RedisChannelLayer(
+        hosts=[{"address": REDIS_URL, "socket_timeout": 15}],
+        prefix=prefix or f"t{uuid.uuid4().hex[:8]}",
+        capacity=capacity,
+    )
+
+
 @pytest.fixture
 async def layer():
-    layer = RedisChannelLayer(hosts=[REDIS_URL], prefix=f"t{uuid.uuid4().hex[:8]}", capacity=5)
+    layer = _new_layer(capacity=5)
     yield layer
     await layer.flush()
     await layer.close_pools()
@@ -45,7 +55,7 @@ async def test_each_message_reaches_every_member_of_its_group_in_order(layer):
 
 async def test_same_as_group_send_for_a_member_on_another_layer_instance(layer):
     # A consumer in another process: its queue is another Redis key.
-    other = RedisChannelLayer(hosts=[REDIS_URL], prefix=layer.prefix, capacity=5)
+    other = _new_layer(capacity=5, prefix=layer.prefix)
     try:
         theirs = await other.new_channel()
         ours = await layer.new_channel()
@@ -70,7 +80,7 @@ async def test_a_full_queue_refuses_the_rest_like_group_send(layer):
 
 
 async def test_batched_receive_hands_out_every_message_once_in_order():
-    layer = RedisChannelLayer(hosts=[REDIS_URL], prefix=f"t{uuid.uuid4().hex[:8]}", capacity=1000)
+    layer = _new_layer(capacity=1000)
     a, b = [await layer.new_channel() for _ in range(2)]
     await layer.group_add("a", a)
     await layer.group_add("b", b)
@@ -94,3 +104,60 @@ async def test_batched_receive_hands_out_every_message_once_in_order():
     assert await connection.zcard(queue) == 0
     await layer.flush()
     await layer.close_pools()
+
+
+async def test_many_consumers_waiting_at_once_each_get_their_own_messages():
+    # One reader per process queue routes every message to its channel's buffer (all 600
+    # wait in this process's one queue: capacity counts per queue).
+    layer = _new_layer(capacity=1000)
+    channels = [await layer.new_channel() for _ in range(300)]
+    for n, channel in enumerate(channels):
+        await layer.group_add(f"u{n}", channel)
+    waiting = [asyncio.ensure_future(_drain(layer, channel, 2)) for channel in channels]
+    await asyncio.sleep(0.05)  # every consumer is waiting before anything is sent
+
+    await layer.group_send_many(
+        [(f"u{n}", {"type": "x", "n": n}) for n in range(300)]
+        + [(f"u{n}", {"type": "x", "n": 1000 + n}) for n in range(300)]
+    )
+
+    got = await asyncio.wait_for(asyncio.gather(*waiting), timeout=10)
+    assert got == [[n, 1000 + n] for n in range(300)]
+    assert dict(layer.receive_buffer) == {}  # nothing left over, no buffer kept
+    await layer.flush()
+    await layer.close_pools()
+
+
+async def test_a_cancelled_receive_loses_nothing(layer):
+    channel = await layer.new_channel()
+    await layer.group_add("g", channel)
+    pending = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0.05)
+    pending.cancel()  # a consumer between two awaits (its socket closing, say)
+    with pytest.raises(asyncio.CancelledError):
+        await pending
+
+    await layer.group_send("g", {"type": "x", "n": 5})
+
+    assert (await asyncio.wait_for(layer.receive(channel), timeout=5))["n"] == 5
+
+
+def test_one_layer_keeps_receiving_on_a_later_event_loop():
+    # Test runs, management commands and server restarts in one process use new loops.
+    layer = _new_layer(capacity=5)
+
+    async def round_trip(n: int) -> int:
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "x", "n": n})
+        message = await asyncio.wait_for(layer.receive(channel), timeout=5)
+        await layer.close_pools()
+        return message["n"]
+
+    assert asyncio.run(round_trip(1)) == 1
+    assert asyncio.run(round_trip(2)) == 2
+
+    async def cleanup() -> None:
+        await layer.flush()
+        await layer.close_pools()
+
+    asyncio.run(cleanup())

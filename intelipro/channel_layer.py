@@ -10,13 +10,16 @@ pushes every message (checking each queue's capacity as it goes, so a queue that
 mid-broadcast refuses the rest exactly as `group_send` would).
 
 Receiving: every consumer of a server process shares one Redis queue (the process's
-`specific.<id>!` key), and stock `receive_single` spends four round trips per message
-(restore the backup queue, BZPOPMIN, back the message up, clean the backup), one message at a
-time, so 1,000 queued messages cost 4,000 sequential round trips. Here, after the blocking
-pop, one script also moves up to RECEIVE_BATCH waiting messages into the same backup queue;
-they are handed out one per `receive_single` call with no further round trip, and the backup
-is cleared (and the per-queue lock released) when the last one has been handed out. A crash
-in between leaves them in the backup queue, exactly as for the stock single message.
+`specific.<id>!` key). Stock `receive` makes all waiting consumers race for one asyncio.Lock
+with two fresh tasks per call, and stock `receive_single` spends four round trips per
+message (restore the backup queue, BZPOPMIN, back the message up, clean the backup), one
+message at a time. Here one reader task per process queue (started by the first receive on
+the loop, stopped by close_pools) pops messages and puts each into its channel's buffer;
+a consumer only awaits its own buffer. After the blocking pop, one script also moves up to
+RECEIVE_BATCH waiting messages into the same backup queue; they are handed out with no
+further round trip, and the backup is cleared (and the per-queue lock released) when the last
+one has been handed out. A crash in between leaves them in the backup queue, exactly as for
+the stock single message.
 
 It reuses the layer's own helpers (`_group_key`, `_map_channel_keys_to_connection`,
 `consistent_hash`, `connection`), pinned with channels-redis in requirements/base.txt; the

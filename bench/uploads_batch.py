@@ -315,6 +315,8 @@ def _arm_a5(path: str) -> dict:
         "peak_rss_mb": max(intake_peak, worker["peak_rss_mb"]),
         "intake_rss_mb": intake_peak,
         "worker_rss_mb": worker["peak_rss_mb"],
+        "intake_seconds": intake_seconds,
+        "worker_seconds": worker["seconds"],
     }
 
 
@@ -442,8 +444,9 @@ def main(argv: list[str]) -> int:
                         f"{size / figures['seconds']:>9.0f} {figures['peak_rss_mb']:>8.0f} "
                         f"{figures['rows']}"
                         + (
-                            f"  (peak: intake {figures['intake_rss_mb']:.0f} MB, worker "
-                            f"{figures['worker_rss_mb']:.0f} MB)"
+                            f"  (intake {figures['intake_seconds']:.2f} s, "
+                            f"{figures['intake_rss_mb']:.0f} MB; worker "
+                            f"{figures['worker_seconds']:.2f} s, {figures['worker_rss_mb']:.0f} MB)"
                             if "worker_rss_mb" in figures
                             else ""
                         ),

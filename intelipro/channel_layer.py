@@ -28,10 +28,12 @@ Redis-backed websocket tests exercise it.
 
 import asyncio
 import collections
+import contextvars
 import logging
 import time
 from typing import Any
 
+from channels_redis.core import ChannelLock
 from channels_redis.core import RedisChannelLayer as BaseRedisChannelLayer
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,15 @@ return popped
 """
 
 
+class _ReaderStopped:
+    """Put into a waiting consumer's buffer when its process reader stops on an error or is
+    closed: the consumer's receive raises, as stock receive does when Redis fails, so the
+    socket closes and the client reconnects and asks for what it missed (`sync`)."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 class RedisChannelLayer(BaseRedisChannelLayer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,6 +103,8 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         self._prefetched: dict[str, collections.deque[bytes]] = {}
         # Process queue name (`specific.<id>!`) -> the task that reads it for every consumer.
         self._readers: dict[str, asyncio.Task] = {}
+        # Process-local channel -> how many receive() calls are waiting on its buffer.
+        self._waiters: collections.Counter[str] = collections.Counter()
 
     # --- receiving: one reader per process queue ------------------------------------------
 
@@ -103,35 +116,71 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         every cancel: with 1,000 sockets that bookkeeping cost more than writing the frames,
         and grew after bursts. Here one reader task per process queue pops messages
         (receive_single, crash-safe as before) and puts each into its channel's buffer;
-        a consumer only awaits its own buffer.
+        a consumer only awaits its own buffer. If the reader stops (Redis error, layer
+        closed), the consumers waiting at that moment raise, as with stock; the next receive
+        starts a new reader.
+
+        Receive on one long-lived loop per layer instance (the ASGI server's). A loop that
+        stops without close_pools() leaves its reader blocked in a pop that can take one
+        message of the next loop's; code that receives on short-lived loops (tests) uses a
+        new layer instance per loop.
         """
         if "!" not in channel:
             return await super().receive(channel)
         self.require_valid_channel_name(channel)  # raises TypeError when invalid
-        self._reader_ensure(self.non_local_name(channel))
+        real_channel = self.non_local_name(channel)
+        if not real_channel.endswith(self.client_prefix + "!"):
+            raise ValueError(f"Wrong client prefix: {channel!r} is not this process's channel")
+        self._reader_ensure(real_channel)
         buffer = self.receive_buffer[channel]
+        self._waiters[channel] += 1
         try:
             message = await buffer.get()
-        except asyncio.CancelledError:
-            if buffer.empty() and self.receive_buffer.get(channel) is buffer:
-                del self.receive_buffer[channel]  # as stock: a cancelled receiver's buffer goes
+        except BaseException:
+            self._unwait(channel, buffer, cancelled=True)
             raise
-        if buffer.empty() and self.receive_buffer.get(channel) is buffer:
-            del self.receive_buffer[channel]
+        self._unwait(channel, buffer, cancelled=False)
+        if isinstance(message, _ReaderStopped):
+            raise ConnectionError(f"channel layer reader stopped: {message.error!r}") from (
+                message.error
+            )
         return message
+
+    def _unwait(self, channel: str, buffer: asyncio.Queue, *, cancelled: bool) -> None:
+        self._waiters[channel] -= 1
+        if self._waiters[channel] > 0:
+            return  # another receive of the same channel still waits on this buffer
+        del self._waiters[channel]
+        # As stock: a cancelled receiver's buffer goes (its consumer is closing), and an empty
+        # one is not kept between receives.
+        if (cancelled or buffer.empty()) and self.receive_buffer.get(channel) is buffer:
+            del self.receive_buffer[channel]
 
     def _reader_ensure(self, real_channel: str) -> None:
         loop = asyncio.get_running_loop()
         reader = self._readers.get(real_channel)
-        if reader is not None and not reader.done():
+        if reader is not None:
             reader_loop = reader.get_loop()
-            if reader_loop is loop:
+            if reader_loop is loop and not reader.done():
                 return
-            if not reader_loop.is_closed():
-                raise RuntimeError("Two event loops are trying to receive() on one channel layer")
+            if reader_loop is not loop:
+                if not reader.done() and reader_loop.is_running():
+                    raise RuntimeError(
+                        "Two event loops are trying to receive() on one channel layer at once!"
+                    )
+                self._forget_loop_state()
         self._readers[real_channel] = loop.create_task(
-            self._read_forever(real_channel), name=f"channel-layer-reader {real_channel}"
+            self._read_forever(real_channel),
+            name=f"channel-layer-reader {real_channel}",
+            context=contextvars.Context(),  # not the first consumer's scope or log context
         )
+
+    def _forget_loop_state(self) -> None:
+        """The receive locks and prefetched batches of a reader that can no longer run (its
+        loop is gone, or it was cancelled). Prefetched messages are still in the backup queue,
+        which the next blocking pop puts back in front of the queue: none is lost."""
+        self.receive_clean_locks = ChannelLock()
+        self._prefetched.clear()
 
     async def _read_forever(self, real_channel: str) -> None:
         while True:
@@ -139,13 +188,17 @@ class RedisChannelLayer(BaseRedisChannelLayer):
                 message_channel, message = await self.receive_single(real_channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis down, a bad message: say so, keep the process reading
-                logger.exception("channel layer reader of %s failed; retrying", real_channel)
-                await asyncio.sleep(1)
-                continue
+            except Exception as exc:  # Redis down or failing: stock consumers would raise
+                logger.warning("channel layer reader of %s stopped: %r", real_channel, exc)
+                self._waiters_fail(exc)
+                return
             channels = message_channel if isinstance(message_channel, list) else [message_channel]
             for name in channels:
                 self.receive_buffer[name].put_nowait(message)
+
+    def _waiters_fail(self, error: BaseException) -> None:
+        for channel in list(self._waiters):
+            self.receive_buffer[channel].put_nowait(_ReaderStopped(error))
 
     async def close_pools(self) -> None:
         """Stop this loop's readers (they hold a connection in a blocking pop), then close."""
@@ -154,6 +207,10 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         for reader in mine:
             reader.cancel()
         await asyncio.gather(*mine, return_exceptions=True)
+        if mine:
+            # A reader cancelled inside a lock wait leaves the lock's count behind.
+            self._forget_loop_state()
+            self._waiters_fail(ConnectionError("the channel layer was closed"))
         self._readers = {k: r for k, r in self._readers.items() if r not in mine}
         await super().close_pools()
 
@@ -201,14 +258,25 @@ class RedisChannelLayer(BaseRedisChannelLayer):
         """Drop the queue's backup (every message in it was handed out), then unlock it."""
 
         async def clear() -> None:
-            await self.connection(index).delete(self._backup_channel_name(channel_key))
+            # A backup left behind is put back in front of the queue by the next blocking pop,
+            # and its messages (up to RECEIVE_BATCH, all handed out already) arrive twice.
+            for attempt in range(3):
+                try:
+                    await self.connection(index).delete(self._backup_channel_name(channel_key))
+                    return
+                except Exception as exc:
+                    if attempt == 2:
+                        logger.warning("channel layer backup %s not cleared: %r", channel_key, exc)
+                        return
+                    await asyncio.sleep(0.05 * (attempt + 1))
 
         cleaner = asyncio.ensure_future(clear())
         self.receive_cleaners.append(cleaner)
+        locks = self.receive_clean_locks  # the one it was acquired on (see _forget_loop_state)
 
         def done(task: asyncio.Future) -> None:
             self.receive_cleaners.remove(task)
-            self.receive_clean_locks.release(channel_key)
+            locks.release(channel_key)
 
         cleaner.add_done_callback(done)
 

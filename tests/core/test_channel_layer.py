@@ -161,3 +161,42 @@ def test_one_layer_keeps_receiving_on_a_later_event_loop():
         await layer.close_pools()
 
     asyncio.run(cleanup())
+
+
+async def test_waiting_consumers_see_the_error_when_redis_fails():
+    # As stock: the consumer's receive raises, its socket closes, the client reconnects.
+    layer = RedisChannelLayer(
+        hosts=[{"address": "redis://127.0.0.1:1/0", "socket_connect_timeout": 1}],
+        prefix=f"t{uuid.uuid4().hex[:8]}",
+    )
+    channel = await layer.new_channel()
+
+    with pytest.raises(ConnectionError):
+        await asyncio.wait_for(layer.receive(channel), timeout=10)
+    assert dict(layer.receive_buffer) == {}
+
+
+async def test_a_closed_layer_wakes_its_waiting_consumers(layer):
+    channel = await layer.new_channel()
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0.05)
+
+    await layer.close_pools()
+
+    with pytest.raises(ConnectionError):
+        await asyncio.wait_for(waiting, timeout=5)
+    await layer.send(channel, {"type": "x", "n": 3})  # and it can be used again
+    assert (await asyncio.wait_for(layer.receive(channel), timeout=5))["n"] == 3
+
+
+async def test_two_receives_of_one_channel_both_get_a_message(layer):
+    channel = await layer.new_channel()
+    first = asyncio.ensure_future(layer.receive(channel))
+    second = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0.05)
+
+    await layer.send(channel, {"type": "x", "n": 1})
+    await layer.send(channel, {"type": "x", "n": 2})
+
+    got = await asyncio.wait_for(asyncio.gather(first, second), timeout=5)
+    assert sorted(m["n"] for m in got) == [1, 2]

@@ -197,8 +197,9 @@ class RedisChannelLayer(BaseRedisChannelLayer):
                 self.receive_buffer[name].put_nowait(message)
 
     def _waiters_fail(self, error: BaseException) -> None:
-        for channel in list(self._waiters):
-            self.receive_buffer[channel].put_nowait(_ReaderStopped(error))
+        for channel, waiting in list(self._waiters.items()):
+            for _ in range(waiting):  # one per receive() waiting on that buffer
+                self.receive_buffer[channel].put_nowait(_ReaderStopped(error))
 
     async def close_pools(self) -> None:
         """Stop this loop's readers (they hold a connection in a blocking pop), then close."""

@@ -178,13 +178,14 @@ async def test_waiting_consumers_see_the_error_when_redis_fails():
 
 async def test_a_closed_layer_wakes_its_waiting_consumers(layer):
     channel = await layer.new_channel()
-    waiting = asyncio.ensure_future(layer.receive(channel))
+    waiting = [asyncio.ensure_future(layer.receive(channel)) for _ in range(2)]
     await asyncio.sleep(0.05)
 
     await layer.close_pools()
 
-    with pytest.raises(ConnectionError):
-        await asyncio.wait_for(waiting, timeout=5)
+    for receive in waiting:
+        with pytest.raises(ConnectionError):
+            await asyncio.wait_for(receive, timeout=5)
     await layer.send(channel, {"type": "x", "n": 3})  # and it can be used again
     assert (await asyncio.wait_for(layer.receive(channel), timeout=5))["n"] == 3
 

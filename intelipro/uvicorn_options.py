@@ -10,4 +10,8 @@ from typing import Any
 
 # uvicorn.Config keyword arguments, and the same as `python -m uvicorn` options.
 UVICORN_CONFIG: dict[str, Any] = {"ws_per_message_deflate": False}
-UVICORN_OPTIONS: list[str] = ["--ws-per-message-deflate", "false"]
+UVICORN_OPTIONS: list[str] = [
+    part
+    for key, value in UVICORN_CONFIG.items()
+    for part in (f"--{key.replace('_', '-')}", str(value).lower())
+]

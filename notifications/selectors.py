@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from intelipro.db import many_ids
+from intelipro.db import in_values
 from notifications.models import Notification, NotificationPreference, PushSubscription
 
 # Websocket `sync` answers at most this many missed notifications (oldest first); a client
@@ -43,7 +43,7 @@ def notification_unread_count(*, user_id: int) -> int:
 def notification_unread_counts(*, user_ids: list[int]) -> dict[int, int]:
     """Unread counts of many users in one query (users with none are absent)."""
     rows = (
-        _live(Notification.objects.filter(user_id__in=many_ids(user_ids), read_status=False))
+        _live(Notification.objects.filter(user_id__in=in_values(user_ids), read_status=False))
         .values("user_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from renewals import lifecycle
+from renewals.api.serializers import dt_iso
 from renewals.models import RenewalCase
 from renewals.selectors import _sees_everything, case_list
 from renewals.services.cache import dashboard_cache_version
@@ -117,12 +118,6 @@ def _dated(qs: QuerySet, field: str, params: DashboardParams) -> QuerySet:
         end = dt.datetime.combine(params.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         qs = qs.filter(**{f"{field}__lt": end})
     return qs
-
-
-def _iso(value: dt.datetime) -> str:
-    """ISO 8601 with "Z" for UTC, like every other datetime of the API."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _money(value: Decimal | None) -> float | int:
@@ -296,7 +291,7 @@ def dashboard_batch_status(
                     "batchStatus": batch["status"],
                     "totalRecords": batch["total_records"],
                     "totalCases": agg.get("total", 0),
-                    "uploadedAt": _iso(batch["created_at"]),
+                    "uploadedAt": dt_iso(batch["created_at"]),
                 }
             )
         return out

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.services import audit_log
-from intelipro.db import many_ids
+from intelipro.db import in_values
 from intelipro.realtime import group_send, group_send_many
 from notifications import selectors
 from notifications.errors import (
@@ -240,12 +240,12 @@ def notification_broadcast(
         rows = _notifications_insert(ids, now=now, **fields)
         prefs = {
             pref.user_id: pref
-            for pref in NotificationPreference.objects.filter(user_id__in=many_ids(ids))
+            for pref in NotificationPreference.objects.filter(user_id__in=in_values(ids))
         }
         subs: dict[int, list[int]] = {}
         if settings.USE_WEB_PUSH:
             for sub_id, uid in PushSubscription.objects.filter(
-                user_id__in=many_ids(ids)
+                user_id__in=in_values(ids)
             ).values_list("id", "user_id"):
                 subs.setdefault(uid, []).append(sub_id)
         deliveries: list[NotificationDelivery] = []

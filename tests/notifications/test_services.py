@@ -261,12 +261,12 @@ def test_broadcast_creates_one_notification_per_user_and_honours_preferences(
 def test_broadcast_to_many_users_counts_unread_and_honours_each_users_preferences(
     django_capture_on_commit_callbacks,
 ):
-    """Past MANY_IDS users the queries pass the ids as one array on PostgreSQL."""
-    from intelipro.db import MANY_IDS
+    """Past MANY_VALUES users the queries pass the ids as one array on PostgreSQL."""
+    from intelipro.db import MANY_VALUES
     from notifications import selectors
     from tests.accounts.factories import UserFactory
 
-    users = UserFactory.create_batch(MANY_IDS + 10)
+    users = UserFactory.create_batch(MANY_VALUES + 10)
     quiet, loud = users[0], users[1]
     NotificationPreferenceFactory(user=quiet, channels={"assignment": {"email": False}})
     NotificationPreferenceFactory(user=loud, channels={"assignment": {"email": True}})

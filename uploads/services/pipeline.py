@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from intelipro.db import in_values
 from uploads.models import UploadBatch, UploadRowError
 from uploads.readers import data_records_iter, inspection_from_dict
 from uploads.services.bulk import rows_copy, rows_insert_new, rows_upsert
@@ -57,17 +58,6 @@ SUMMARY_KEYS = (
     "cases_new",
     "cases_existing",
 )
-
-
-def _any_of(values: list[Any], db_type: str) -> Any:
-    """The right side of a `field__in=` lookup for a whole chunk of keys.
-
-    On PostgreSQL the keys travel as ONE array parameter (`IN (SELECT unnest(%s))`): a
-    2,000-placeholder IN list costs more to build and parse than the lookup itself.
-    """
-    if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest(%s::{db_type}[])", (values,))  # noqa: S611 - constant
-    return values
 
 
 def _error_log_appended(batch_id: int, entries: list[dict[str, Any]]) -> Any:
@@ -313,7 +303,7 @@ class Pipeline:
             wanted[values["customer_code"]] = values
         existing_customers = {
             row[0]: row[1:]
-            for row in Customer.objects.filter(customer_code__in=_any_of(list(wanted), "text"))
+            for row in Customer.objects.filter(customer_code__in=in_values(list(wanted), "text"))
             .order_by()
             .values_list("customer_code", "id", *CUSTOMER_FIELDS)
         }
@@ -356,7 +346,7 @@ class Pipeline:
         existing_policies = {
             row[0]: row[1:]
             for row in Policy.objects.filter(
-                policy_number__in=_any_of(
+                policy_number__in=in_values(
                     [values["policy_number"] for _row, values in valid], "text"
                 )
             )
@@ -414,7 +404,7 @@ class Pipeline:
         # Cases: one per policy term (policy, renewal_date), open or closed, ever.
         known_terms = set(
             RenewalCase.objects.filter(
-                policy_id__in=_any_of(
+                policy_id__in=in_values(
                     [
                         pk
                         for pk in (policy_ids.get(v["policy_number"]) for v, _d in policy_rows)

@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PYTHON_BOOT := $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test venv deps deps-dev lint format migrate bench clean check-python worker
+.PHONY: run test venv deps deps-dev lint format migrate bench clean check-python worker system
 
 check-python:
 	@if [ -z "$(PYTHON_BOOT)" ]; then \
@@ -37,8 +37,13 @@ run: $(VENV)/.deps-base
 	$(PY) manage.py bootstrap_demo
 	$(PY) manage.py run_stack --host 127.0.0.1 --port 8000
 
+# System packages (apt-get as root, else the command to run) and the peers behind
+# DATABASE_URL / REDIS_URL: scripts/setup-system.sh, shared with .ci/run.
+system:
+	@scripts/setup-system.sh
+
 # The whole suite: lint, format check, pytest (PostgreSQL/Redis when their URLs are set).
-test: $(VENV)/.deps-dev
+test: system $(VENV)/.deps-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=intelipro.settings.test

@@ -1,84 +1,62 @@
 """What files can be attached to, and who may see each record (so: its files).
 
-Each entity type maps to a function `user -> QuerySet` of the records that user may see,
-taken from the owning app's selectors (imported lazily: files must not import every app at
-start-up). A type whose app does not exist yet (claim, email, campaign, survey) is known but
-finds nothing: uploads to it answer 400 `entity_not_found` until that app registers itself:
+files knows no domain. Each domain app registers its entity types in its own
+`AppConfig.ready()`: the model, and a scope function `user -> QuerySet` of the records that
+user may see (taken from that app's selectors):
 
     # claims/apps.py
     def ready(self):
-        from files.entities import entity_register
+        from claims.models import Claim
         from claims.selectors import claim_list
-        entity_register("claim", lambda user: claim_list(user=user))
+        from files.entities import entity_register
+        from files.models import EntityType
+
+        entity_register(EntityType.CLAIM, model=Claim, visible=lambda user: claim_list(user=user))
+
+A type of `files.models.EntityType` that no app registered yet (claim, email, campaign,
+survey) is known but finds nothing: uploads to it answer 400 `entity_not_found`.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
-from accounts import modules
 from files.errors import EntityNotFoundError, EntityTypeUnknownError
 from files.models import EntityType
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-VisibleRecords = Callable[["User"], QuerySet | None]
+VisibleRecords = Callable[["User"], QuerySet]
 
 
-def _cases(user: "User") -> QuerySet:
-    from renewals.selectors import case_list
+@dataclass(frozen=True)
+class EntityKind:
+    """One registered entity type: its model and who may see which of its records."""
 
-    return case_list(user=user)
-
-
-def _policies(user: "User") -> QuerySet:
-    from renewals.selectors import policy_list
-
-    return policy_list(user=user)
+    entity_type: str
+    model: type[Model]
+    visible: VisibleRecords
 
 
-def _customers(user: "User") -> QuerySet:
-    from renewals.selectors import customer_list
-
-    return customer_list(user=user)
+_REGISTRY: dict[str, EntityKind] = {}
 
 
-def _batches(user: "User") -> QuerySet:
-    """Managers and admins with the upload module see every batch; anyone their own."""
-    from uploads.models import UploadBatch
+def entity_register(entity_type: str, *, model: type[Model], visible: VisibleRecords) -> None:
+    """Called by a domain app's AppConfig.ready() to make its records attachable.
 
-    qs = UploadBatch.objects.all()
-    if user.is_superuser or (
-        user.role_name in (modules.ADMIN, modules.MANAGER) and user.has_module(modules.UPLOAD)
-    ):
-        return qs
-    return qs.filter(uploaded_by=user.pk)
-
-
-def _not_available(user: "User") -> None:
-    """The owning app does not exist yet: no record of this type can be found."""
-    return
-
-
-_REGISTRY: dict[str, VisibleRecords] = {
-    EntityType.CASE: _cases,
-    EntityType.POLICY: _policies,
-    EntityType.CUSTOMER: _customers,
-    EntityType.BATCH: _batches,
-    EntityType.CLAIM: _not_available,
-    EntityType.EMAIL: _not_available,
-    EntityType.CAMPAIGN: _not_available,
-    EntityType.SURVEY: _not_available,
-}
-
-
-def entity_register(entity_type: str, visible: VisibleRecords) -> None:
-    """Called by an app's AppConfig.ready() to make its records attachable."""
+    Registering the same type again replaces the entry (ready() may run twice in tests).
+    """
     if entity_type not in EntityType.values:
         raise ValueError(f"{entity_type!r} is not a files.models.EntityType")
-    _REGISTRY[entity_type] = visible
+    _REGISTRY[entity_type] = EntityKind(entity_type=entity_type, model=model, visible=visible)
+
+
+def entity_kind(entity_type: str) -> EntityKind | None:
+    """The registration of a type, or None while no app owns it."""
+    return _REGISTRY.get(entity_type)
 
 
 def entity_types() -> list[str]:
@@ -86,13 +64,22 @@ def entity_types() -> list[str]:
 
 
 def visible_records(*, user: "User", entity_type: str) -> QuerySet | None:
-    if entity_type not in _REGISTRY:
+    """The records of `entity_type` that `user` may see; None when none can be found
+    (anonymous caller, or no app registered the type yet)."""
+    if entity_type not in EntityType.values:
         raise EntityTypeUnknownError(
             details={"entity_type": entity_type, "allowed": entity_types()}
         )
-    if not (user and user.is_authenticated):
+    kind = _REGISTRY.get(entity_type)
+    if kind is None or not (user and user.is_authenticated):
         return None
-    return _REGISTRY[entity_type](user)
+    records = kind.visible(user)
+    if records.model is not kind.model:
+        raise TypeError(
+            f"scope function of {entity_type!r} returned {records.model.__name__} records, "
+            f"not {kind.model.__name__}"
+        )
+    return records
 
 
 def entity_check_visible(*, user: "User", entity_type: str, entity_id: int) -> None:

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from accounts.permissions import scope_queryset
+from accounts import modules
 from uploads.models import UploadBatch
 
 if TYPE_CHECKING:
@@ -14,13 +14,33 @@ if TYPE_CHECKING:
 _LIST_DEFERRED = ("error_log", "file_meta", "summary")
 
 
+def upload_batch_visible(*, user: "User") -> QuerySet[UploadBatch]:
+    """The one rule of who may see a batch (its list row, status, errors.csv and the files
+    attached to it): admins, and managers with the upload module, every batch; anyone else
+    only their own uploads."""
+    qs = UploadBatch.objects.all()
+    if not (user and user.is_authenticated):
+        return qs.none()
+    if user.is_superuser or (
+        user.role_name in (modules.ADMIN, modules.MANAGER) and user.has_module(modules.UPLOAD)
+    ):
+        return qs
+    return qs.filter(uploaded_by=user.pk)
+
+
 def upload_batch_list(*, user: "User") -> QuerySet[UploadBatch]:
-    """Batches the user may see: admins and managers all (the upload module is theirs);
-    anyone else only their own uploads."""
-    qs = UploadBatch.objects.select_related("uploaded_by", "reviewed_by").defer(*_LIST_DEFERRED)
-    return scope_queryset(qs, user, assignee_field="uploaded_by")
+    """Batches the user may see (upload_batch_visible), with what a list row shows."""
+    return (
+        upload_batch_visible(user=user)
+        .select_related("uploaded_by", "reviewed_by")
+        .defer(*_LIST_DEFERRED)
+    )
 
 
 def upload_batch_get(*, user: "User", batch_id: int) -> UploadBatch | None:
-    qs = UploadBatch.objects.select_related("uploaded_by", "reviewed_by")
-    return scope_queryset(qs, user, assignee_field="uploaded_by").filter(pk=batch_id).first()
+    return (
+        upload_batch_visible(user=user)
+        .select_related("uploaded_by", "reviewed_by")
+        .filter(pk=batch_id)
+        .first()
+    )

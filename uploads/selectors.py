@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from accounts import modules
+from accounts.permissions import scope_queryset
 from uploads.models import UploadBatch
 
 if TYPE_CHECKING:
@@ -15,17 +16,22 @@ _LIST_DEFERRED = ("error_log", "file_meta", "summary")
 
 
 def upload_batch_visible(*, user: "User") -> QuerySet[UploadBatch]:
-    """The one rule of who may see a batch (its list row, status, errors.csv and the files
-    attached to it): admins, and managers with the upload module, every batch; anyone else
-    only their own uploads."""
+    """The one rule of who may see a batch: its list row, status, errors.csv, review actions
+    and the files attached to it (registered with files in uploads/apps.py).
+
+    A batch follows its uploader's scope (accounts.permissions.scope_queryset): admins see
+    every batch; managers every batch, or, when they are limited to a branch, the batches
+    uploaded by people of that branch; anyone else (and anyone without the upload module)
+    only their own uploads. Out of scope is absent, so it answers 404.
+    """
     qs = UploadBatch.objects.all()
     if not (user and user.is_authenticated):
         return qs.none()
-    if user.is_superuser or (
-        user.role_name in (modules.ADMIN, modules.MANAGER) and user.has_module(modules.UPLOAD)
-    ):
-        return qs
-    return qs.filter(uploaded_by=user.pk)
+    if not (user.is_superuser or user.has_module(modules.UPLOAD)):
+        return qs.filter(uploaded_by=user.pk)
+    return scope_queryset(
+        qs, user, assignee_field="uploaded_by", branch_field="uploaded_by__branch"
+    )
 
 
 def upload_batch_list(*, user: "User") -> QuerySet[UploadBatch]:

@@ -22,6 +22,8 @@ COPY --chown=app:app . .
 # collectstatic at build time with dummy values (production settings refuse defaults).
 RUN DJANGO_SECRET_KEY=build-only-dummy-value-0123456789abcdefghijkl \
     JWT_SECRET=build-only-dummy-jwt-0123456789abcdefghijklmnop \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1kdW1teS1maWVsZC1rZXktMDAwMDA= \
+    FIELD_HASH_KEY=build-only-dummy-hash-key-0123456789abcdef \
     DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R app:app /app/var

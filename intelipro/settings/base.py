@@ -207,6 +207,16 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "sub",  # spec "JWT Token Structure"
 }
 
+# --- Column encryption (core/fields.py) ------------------------------------------------------
+# Fernet keys for encrypted columns (PII, stored secrets), comma-separated, NEWEST FIRST: new
+# values are encrypted with the first key, any listed key decrypts. Rotation: prepend a new key,
+# deploy, run `manage.py rotate_keys --commit`, then drop the old key. local.py and test.py set
+# visibly fake keys; production.py refuses to start without real ones.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# HMAC-SHA256 key of the exact-match lookup columns beside encrypted ones (email_hash, ...).
+# Separate from the encryption keys; changing it means recomputing every hash column.
+FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
+
 # --- REST framework -----------------------------------------------------------------------
 # Rates from the spec's "Rate Limiting" table; "5/15m" means 5 per 15 minutes.
 THROTTLE_RATES = {

@@ -16,6 +16,29 @@ if len(SECRET_KEY) < 32 or any(marker in SECRET_KEY for marker in _KNOWN_DEV_KEY
 if JWT_SECRET == "" or any(marker in JWT_SECRET for marker in _KNOWN_DEV_KEYS):
     raise ImproperlyConfigured("JWT_SECRET is a default value.")
 
+# Column encryption: no defaults. A fake dev/test key (all start with base64 "FAKE-") or an
+# empty list would leave PII readable by anyone with the repository.
+_FAKE_FIELD_KEY_PREFIX = "RkFLRS"  # base64 of "FAKE"
+if not FIELD_ENCRYPTION_KEYS or any(
+    k.startswith(_FAKE_FIELD_KEY_PREFIX) for k in FIELD_ENCRYPTION_KEYS
+):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must list one or more real Fernet keys (newest first)."
+    )
+try:
+    from cryptography.fernet import Fernet
+
+    for _key in FIELD_ENCRYPTION_KEYS:
+        Fernet(_key)
+except (ValueError, TypeError) as _exc:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key."
+    ) from _exc
+if len(FIELD_HASH_KEY) < 32 or "FAKE" in FIELD_HASH_KEY:
+    raise ImproperlyConfigured("FIELD_HASH_KEY must be a real secret of at least 32 characters.")
+if FIELD_HASH_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_HASH_KEY must differ from the encryption keys.")
+
 # Behind nginx terminating TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -7,6 +7,9 @@ DEBUG = False
 SECRET_KEY = "test-secret-key-not-secret-0123456789abcdefghijklmnop"  # noqa: S105 - test only
 SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
 JWT_SECRET = SECRET_KEY
+# Visibly fake column-encryption keys (base64 of "FAKE-test-only-field-key-0000000").
+FIELD_ENCRYPTION_KEYS = ["RkFLRS10ZXN0LW9ubHktZmllbGQta2V5LTAwMDAwMDA="]
+FIELD_HASH_KEY = "FAKE-test-only-field-hash-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

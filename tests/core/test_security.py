@@ -111,9 +111,48 @@ def test_production_refuses_debug_true():
     assert "DJANGO_DEBUG" in result.stderr
 
 
+# A real-looking Fernet key (base64 of 32 bytes) that is not one of the FAKE dev/test keys.
+_PROD_FIELD_KEY = "cHJvZC1maWVsZC1rZXktZm9yLXRlc3RzLTAwMDAwMDA="
+_PROD_OK = {
+    "DJANGO_SECRET_KEY": "k" * 50,
+    "JWT_SECRET": "j" * 50,
+    "DJANGO_ALLOWED_HOSTS": "api.example.com",
+    "FIELD_ENCRYPTION_KEYS": _PROD_FIELD_KEY,
+    "FIELD_HASH_KEY": "h" * 40,
+}
+
+
 def test_production_starts_with_proper_values():
-    result = _import_production(
-        DJANGO_SECRET_KEY="k" * 50, JWT_SECRET="j" * 50, DJANGO_ALLOWED_HOSTS="api.example.com"
-    )
+    result = _import_production(**_PROD_OK)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_field_encryption_keys():
+    result = _import_production(**{**_PROD_OK, "FIELD_ENCRYPTION_KEYS": ""})
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_production_refuses_the_fake_dev_field_encryption_key():
+    result = _import_production(
+        **{**_PROD_OK, "FIELD_ENCRYPTION_KEYS": "RkFLRS1kZXYtb25seS1maWVsZC1rZXktMDAwMDAwMDA="}
+    )
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_production_refuses_a_field_encryption_key_that_is_not_fernet():
+    result = _import_production(**{**_PROD_OK, "FIELD_ENCRYPTION_KEYS": "not-a-key"})
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_production_refuses_a_short_field_hash_key():
+    result = _import_production(**{**_PROD_OK, "FIELD_HASH_KEY": "short"})
+
+    assert result.returncode != 0
+    assert "FIELD_HASH_KEY" in result.stderr

@@ -40,8 +40,8 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
 
 def bench_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "intelipro.settings.local")
-    env["BENCH_ENDPOINTS"] = "1"
+    # The developer settings plus the benchmark-only floor views (bench/urls.py).
+    env["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     env["EMBEDDED_WORKER"] = "0"
     env["LOG_LEVEL"] = "WARNING"
     env["DJANGO_DEBUG"] = "false"

@@ -103,7 +103,7 @@ def main(argv: list[str]) -> int:
     import requests
 
     from bench.common import free_port, wait_for_port
-    from tests.files.conftest import clamd_start
+    from testing.clamd import clamd_start
 
     media = Path(tempfile.mkdtemp(prefix="bench-files-media-"))
     _setup(os.environ.get("BENCH_DATABASE_URL"), media)

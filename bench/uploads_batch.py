@@ -337,7 +337,7 @@ def _reset() -> None:
     from django.db import connection
 
     from accounts.models import Branch, User
-    from tests.accounts.factories import UserFactory
+    from testing.accounts import UserFactory
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -32,11 +32,6 @@ api_v1_patterns = [
     *_app_api_patterns(),
 ]
 
-if settings.BENCH_ENDPOINTS:
-    from core.api.bench import bench_api_view
-
-    api_v1_patterns.append(path(r"bench/envelope", bench_api_view, name="bench-envelope"))
-
 urlpatterns = [
     re_path(r"^api/v1/", include((api_v1_patterns, "api"), namespace="api")),
     # Anything else under /api/ is an enveloped 404, never Django's HTML page.
@@ -44,8 +39,3 @@ urlpatterns = [
     path(r"health", HealthRootView.as_view(), name="health"),
     re_path(r"^admin/", admin.site.urls),
 ]
-
-if settings.BENCH_ENDPOINTS:
-    from core.api.bench import bench_plain_view
-
-    urlpatterns.append(path(r"bench/plain", bench_plain_view, name="bench-plain"))

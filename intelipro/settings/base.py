@@ -473,8 +473,6 @@ ADMIN_SITE_HEADER = "Intelipro Operations"
 DEMO_ADMIN_EMAIL = env("DEMO_ADMIN_EMAIL", default="admin@intelipro.local")
 DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="Intelipro-Demo-2026!")
 
-# Benchmarks mount two tiny views (bare Django vs enveloped DRF); off outside bench runs.
-BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 if SENTRY_DSN:  # pragma: no cover - needs a Sentry project
     import sentry_sdk

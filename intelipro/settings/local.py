@@ -18,4 +18,3 @@ LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 # `make run` starts a Celery worker and beat inside the ASGI process in embedded mode so that
 # live events raised by background jobs reach websocket clients without a Redis server.
 EMBEDDED_WORKER = env.bool("EMBEDDED_WORKER", default=EMBEDDED)
-BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

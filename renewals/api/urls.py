@@ -1,8 +1,6 @@
 """Routes of renewals under /api/v1/ (namespace api:renewals): cases, customers, policies,
 branches, the payment webhook and the dashboard."""
 
-from django.conf import settings
-
 from intelipro.api.routers import OptionalSlashRouter, path
 from renewals.api import views
 
@@ -25,8 +23,3 @@ urlpatterns = [
     ),
     *router.urls,
 ]
-
-if settings.BENCH_ENDPOINTS:  # benchmark floor only (bench/renewals_api.py)
-    from renewals.api.bench import bench_cases_values_view
-
-    urlpatterns.append(path(r"bench/cases-values", bench_cases_values_view, name="bench-cases"))

@@ -6,7 +6,7 @@ import zipfile
 
 from PIL import Image
 
-EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+from testing.clamd import EICAR as EICAR  # re-exported: the signature the test clamd knows
 
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"

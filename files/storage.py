@@ -54,7 +54,7 @@ def content_exists(key: str) -> bool:
 
 def presigned_download_url(*, key: str, file_name: str, content_type: str) -> str:
     """A short-lived S3 URL whose response carries our name and type (not S3's)."""
-    from files.http import content_disposition
+    from core.downloads import content_disposition
 
     return files_storage().url(
         key,

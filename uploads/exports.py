@@ -1,9 +1,14 @@
-"""Files we hand out: the upload template (CSV/XLSX) and the errors CSV of a batch."""
+"""Files we hand out: the upload template (CSV/XLSX) and the errors CSV of a batch.
+
+Every row goes through core.spreadsheets.row_safe (no formula injection): the errors CSV
+repeats what uploaders typed, header included.
+"""
 
 import csv
 import io
 from collections.abc import Iterator
 
+from core.spreadsheets import row_safe
 from uploads.columns import ALL_COLUMNS, REQUIRED_COLUMNS
 from uploads.models import UploadBatch, UploadRowError
 
@@ -35,7 +40,7 @@ COLUMN_NOTES = {
 
 def template_csv() -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(ALL_COLUMNS)
+    csv.writer(buffer, lineterminator="\r\n").writerow(row_safe(ALL_COLUMNS))
     return buffer.getvalue().encode("utf-8")
 
 
@@ -46,16 +51,18 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Renewals"
-    sheet.append(list(ALL_COLUMNS))
+    sheet.append(row_safe(ALL_COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, column in enumerate(ALL_COLUMNS, start=1):
         sheet.column_dimensions[_letter(index)].width = max(14, len(column) + 2)
     sheet.freeze_panes = "A2"
     notes = workbook.create_sheet("Instructions")
-    notes.append(["column", "required", "notes"])
+    notes.append(row_safe(["column", "required", "notes"]))
     for column in ALL_COLUMNS:
-        notes.append([column, "yes" if column in REQUIRED_COLUMNS else "no", COLUMN_NOTES[column]])
+        notes.append(
+            row_safe([column, "yes" if column in REQUIRED_COLUMNS else "no", COLUMN_NOTES[column]])
+        )
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["C"].width = 80
     out = io.BytesIO()
@@ -80,7 +87,7 @@ def errors_csv_iter(*, batch: UploadBatch) -> Iterator[str]:
     header = list((batch.file_meta or {}).get("header") or ALL_COLUMNS)
     width = len(header)
     yield "\ufeff"  # BOM: Excel opens UTF-8 CSV correctly
-    yield writer.writerow([*header, "error"])
+    yield writer.writerow(row_safe([*header, "error"]))
     rows = (
         UploadRowError.objects.filter(batch=batch)
         .order_by("row")
@@ -90,4 +97,4 @@ def errors_csv_iter(*, batch: UploadBatch) -> Iterator[str]:
     for values, problems in rows:
         cells = (list(values) + [""] * width)[:width]
         message = "; ".join(f"{p['column']}: {p['error']}" for p in problems)
-        yield writer.writerow([*cells, message])
+        yield writer.writerow(row_safe([*cells, message]))

@@ -15,6 +15,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from core.spreadsheets import ESCAPE, cell_unescape
 from uploads.columns import ADDRESS_COLUMNS
 
 MAX_AMOUNT = Decimal("9999999999.99")  # DECIMAL(12,2)
@@ -113,7 +114,10 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        text = value.strip()
+        if text[:1] == ESCAPE:  # our errors.csv neutralized a formula-like cell: undo it
+            text = cell_unescape(text).strip()
+        return text
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):

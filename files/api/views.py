@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.downloads import content_disposition
 from files import storage as file_storage
 from files.api.serializers import (
     FileLinkSerializer,
@@ -33,7 +34,6 @@ from files.errors import (
     FileThumbnailNotAvailableError,
     FileThumbnailPendingError,
 )
-from files.http import content_disposition
 from files.models import File, FileBlob
 from files.selectors import file_list
 from files.services import (

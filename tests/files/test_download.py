@@ -42,9 +42,26 @@ def test_download_streams_bytes_with_safe_headers(agent_client, uploaded):
     assert body(response) == data
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
-    disposition = response["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="Renewal notice .pdf"')
-    assert "filename*=UTF-8''Renewal%20notice%20%C3%A9.pdf" in disposition
+    # Built by Django's content_disposition_header (core.downloads): a non-ASCII name is
+    # sent as RFC 5987 filename* only.
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''Renewal%20notice%20%C3%A9.pdf"
+    )
+
+
+def test_download_name_cannot_add_parameters_or_change_type(agent_client, uploaded):
+    from email.message import Message
+
+    meta = uploaded(name='a"; filename="evil.html;.pdf', data=samples.pdf())
+
+    response = agent_client.get(file_url(meta["id"], "download"))
+
+    message = Message()
+    message["Content-Disposition"] = response["Content-Disposition"]
+    params = [name for name, _ in message.get_params(header="content-disposition")]
+    assert params == ["attachment", "filename"]
+    assert message.get_filename().endswith(".pdf")
+    assert response["Content-Type"] == "application/pdf"
 
 
 def test_download_is_audited(agent_client, uploaded, agent_user):

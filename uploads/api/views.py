@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts import modules
 from accounts.permissions import ModulePermission
+from core.downloads import content_disposition
 from intelipro.api.throttling import GeneralRateThrottle, UploadRateThrottle
 from uploads import exports, selectors, services
 from uploads.api import serializers as s
@@ -133,7 +134,7 @@ class UploadBatchErrorsCsvView(UploadView):
             exports.errors_csv_iter(batch=batch), content_type="text/csv; charset=utf-8"
         )
         stem = batch.file_name.rsplit(".", 1)[0] or "batch"
-        response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
+        response["Content-Disposition"] = content_disposition(f"{stem}-errors.csv")
         return response
 
 
@@ -229,5 +230,5 @@ class UploadTemplateView(UploadView):
         else:
             response = HttpResponse(exports.template_csv(), content_type="text/csv; charset=utf-8")
             name = "renewal_upload_template.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Content-Disposition"] = content_disposition(name)
         return response

@@ -1,10 +1,10 @@
 """A throw-away model with every encrypted field type, created in the test database only.
 
-It lives in tests/ (no test model in product code). The table is created outside any test
-transaction once per session, so it works on SQLite and PostgreSQL alike.
+It lives in tests/ (no test model in product code). The `encrypted_probe_table` fixture
+(tests/core/conftest.py) creates its table outside any test transaction once per session, so
+it works on SQLite and PostgreSQL alike.
 """
 
-import pytest
 from django.db import connection, models
 
 from core.fields import (
@@ -32,18 +32,6 @@ class EncryptedProbe(models.Model):
 
     def __str__(self) -> str:
         return self.label
-
-
-@pytest.fixture(scope="session")
-def encrypted_probe_table(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with connection.schema_editor() as editor:
-            # --reuse-db: a run that was killed may have left the table behind.
-            editor.execute("DROP TABLE IF EXISTS test_encrypted_probe")
-            editor.create_model(EncryptedProbe)
-        yield EncryptedProbe
-        with connection.schema_editor() as editor:
-            editor.delete_model(EncryptedProbe)
 
 
 def raw_column(model: type[models.Model], column: str, pk: int) -> str | None:

@@ -8,10 +8,9 @@ from django.core.exceptions import FieldError
 from rest_framework import serializers
 
 from core.fields import EncryptionKeyError, keyed_hash
-from tests.core.encrypted_probe import EncryptedProbe, encrypted_probe_table, raw_column
+from tests.core.encrypted_probe import EncryptedProbe, raw_column
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("encrypted_probe_table")]
-__all__ = ["encrypted_probe_table"]  # the fixture is used through usefixtures
 
 OLD_KEY = "RkFLRS10ZXN0LW9sZC1maWVsZC1rZXktMDAwMDAwMDA="  # base64 "FAKE-test-old-field-key-..."
 NEW_KEY = "RkFLRS10ZXN0LW5ldy1maWVsZC1rZXktMDAwMDAwMDA="  # base64 "FAKE-test-new-field-key-..."

@@ -11,38 +11,18 @@ from rest_framework import serializers
 
 from renewals import lifecycle
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
+from renewals.payloads import (
+    branch_ref,
+    case_list_item,
+    dt_iso,
+    money,
+    policy_type_label,
+    timeline_entry,
+    user_ref,
+)
 from renewals.services import CONTACT_CHANNELS, CONTACT_OUTCOMES
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": False}
-
-
-def money(value: Decimal | None) -> float | int | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def dt_iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def user_ref(user: Any, *, email: bool = False) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    out = {"id": user.pk, "name": user.full_name or user.email}
-    if email:
-        out["email"] = user.email
-    return out
-
-
-def policy_type_label(value: str) -> str:
-    try:
-        return Policy.PolicyType(value).label
-    except ValueError:
-        return value
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -102,33 +82,6 @@ class CaseListSerializer(serializers.Serializer):
         )
 
 
-def case_list_item(row: dict[str, Any]) -> dict[str, Any]:
-    """One list row from a `selectors.CASE_LIST_FIELDS` values() dict (no model instances:
-    a page of them cost more than the query)."""
-    assignee = None
-    if row["assigned_to_id"] is not None:
-        name = f"{row['assigned_to__first_name']} {row['assigned_to__last_name']}".strip()
-        assignee = {"id": row["assigned_to_id"], "name": name or row["assigned_to__email"]}
-    customer = f"{row['policy__customer__first_name']} {row['policy__customer__last_name']}"
-    return {
-        "id": row["id"],
-        "case_number": row["case_number"],
-        "policy": {
-            "id": row["policy_id"],
-            "policy_number": row["policy__policy_number"],
-            "customer_name": customer.strip(),
-            "policy_type": policy_type_label(row["policy__policy_type"]),
-        },
-        "status": row["status"],
-        "priority": row["priority"],
-        "renewal_amount": money(row["renewal_amount"]),
-        "payment_status": row["payment_status"],
-        "assigned_to": assignee,
-        "renewal_date": row["renewal_date"].isoformat(),
-        "created_at": dt_iso(row["created_at"]),
-    }
-
-
 class CustomerRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -140,10 +93,6 @@ class BranchRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
-
-
-def branch_ref(branch: Any) -> dict[str, Any] | None:
-    return None if branch is None else {"id": branch.pk, "code": branch.code, "name": branch.name}
 
 
 class CaseDetailPolicySerializer(serializers.Serializer):
@@ -197,19 +146,6 @@ class PaymentSerializer(serializers.Serializer):
             "source": payment.source,
             "created_at": dt_iso(payment.created_at),
         }
-
-
-def timeline_entry(event: CaseEvent) -> dict[str, Any]:
-    return {
-        "id": event.pk,
-        "date": dt_iso(event.created_at),
-        "action": event.action,
-        "user": (event.actor.full_name or event.actor.email) if event.actor else "System",
-        "details": event.details,
-        "type": event.kind,
-        "old_value": event.old_value,
-        "new_value": event.new_value,
-    }
 
 
 class CaseDetailSerializer(serializers.Serializer):

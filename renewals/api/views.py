@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import QuerySet
@@ -19,7 +18,7 @@ from accounts import modules
 from accounts.models import Branch
 from accounts.permissions import ModulePermission
 from intelipro.api.pagination import StandardPagination
-from renewals import dashboard, selectors, services
+from renewals import selectors, services
 from renewals.api import serializers as s
 from renewals.api.filters import CaseFilter, CustomerFilter, PolicyFilter
 from renewals.errors import (
@@ -72,22 +71,6 @@ class CachedCountPagination(StandardPagination):
         return total
 
 
-def _documents(case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    from files.selectors import file_list_for_entity
-
-    out: dict[int, list[dict[str, Any]]] = {}
-    for f in file_list_for_entity(entity_type="case", entity_ids=case_ids):
-        out.setdefault(f.entity_id, []).append(
-            {
-                "id": f.pk,
-                "name": f.original_name,
-                "url": f"/api/v1/files/{f.pk}/download",
-                "uploaded_at": s.dt_iso(f.created_at),
-            }
-        )
-    return out
-
-
 class CaseViewSet(viewsets.GenericViewSet):
     """GET/POST /cases, GET/PUT /cases/{id} and the case actions."""
 
@@ -110,7 +93,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     def _detail(self, case_id: int, *, status_code: int = 200) -> Response:
         case = selectors.case_get(user=self.request.user, case_id=case_id)
-        docs = _documents([case.pk]).get(case.pk, [])
+        docs = selectors.case_documents(case_ids=[case.pk]).get(case.pk, [])
         data = s.CaseDetailSerializer(case, context={"documents": docs}).data
         return Response(data, status=status_code)
 
@@ -441,10 +424,10 @@ class DashboardBaseView(APIView):
     module = modules.DASHBOARD
     default_range = ""
 
-    def params(self, request: Request) -> dashboard.DashboardParams:
+    def params(self, request: Request) -> selectors.DashboardParams:
         query = s.DashboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return dashboard.dashboard_params(**query.validated_data, default_range=self.default_range)
+        return selectors.dashboard_params(**query.validated_data, default_range=self.default_range)
 
 
 DASHBOARD_PARAMS = [
@@ -477,7 +460,7 @@ DASHBOARD_PARAMS = [
 class DashboardStatsView(DashboardBaseView):
     @extend_schema(parameters=DASHBOARD_PARAMS, responses=s.DashboardStatsSerializer)
     def get(self, request: Request) -> Response:
-        return Response(dashboard.dashboard_stats(user=request.user, params=self.params(request)))
+        return Response(selectors.dashboard_stats(user=request.user, params=self.params(request)))
 
 
 class DashboardTrendsView(DashboardBaseView):
@@ -485,7 +468,7 @@ class DashboardTrendsView(DashboardBaseView):
 
     @extend_schema(parameters=DASHBOARD_PARAMS, responses=s.DashboardTrendSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return Response(dashboard.dashboard_trends(user=request.user, params=self.params(request)))
+        return Response(selectors.dashboard_trends(user=request.user, params=self.params(request)))
 
 
 class DashboardBatchStatusView(DashboardBaseView):
@@ -501,7 +484,7 @@ class DashboardBatchStatusView(DashboardBaseView):
         if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 100:
             raise serializers.ValidationError({"limit": ["An integer from 1 to 100."]})
         return Response(
-            dashboard.dashboard_batch_status(
+            selectors.dashboard_batch_status(
                 user=request.user, params=self.params(request), limit=int(limit_raw)
             )
         )

@@ -23,11 +23,11 @@ from renewals.services.payments import (
 )
 from renewals.services.reminders import (
     case_reminder_send,
-    case_reminders_cancel,
     case_reminders_schedule,
     cases_auto_escalate,
     cases_lapse,
 )
+from renewals.services.transitions import case_reminders_cancel, case_transition
 
 __all__ = [
     "CONTACT_CHANNELS",
@@ -45,6 +45,7 @@ __all__ = [
     "case_reminders_cancel",
     "case_reminders_schedule",
     "case_reopen",
+    "case_transition",
     "case_update",
     "cases_auto_escalate",
     "cases_lapse",

@@ -20,13 +20,14 @@ from renewals.errors import (
     CaseDuplicateOpenError,
     CaseEscalationTargetInvalidError,
     CaseInvalidTransitionError,
-    CaseLostReasonRequiredError,
     CaseReopenForbiddenError,
     PolicyNotFoundError,
 )
 from renewals.models import CaseEvent, Policy, RenewalCase
 from renewals.services.events import case_event_add, notify
 from renewals.services.numbering import case_numbers_allocate
+from renewals.services.payments import payment_record_locked
+from renewals.services.transitions import case_reminders_cancel, case_transition
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -138,69 +139,6 @@ def _notify_assignment(*, case: RenewalCase, assignee: "User", actor: "User | No
     )
 
 
-def _apply_status(
-    *,
-    case: RenewalCase,
-    target: str,
-    actor: "User | None",
-    system: bool = False,
-    details: str = "",
-    lost_reason: str = "",
-    lost_reason_detail: str = "",
-) -> list[str]:
-    """Move a locked case to `target`; returns the changed field names (no save)."""
-    current = case.status
-    if target == current:
-        return []
-    if current in lifecycle.CLOSED_STATUSES:
-        raise CaseInvalidTransitionError(
-            "The case is closed; a manager must reopen it first.",
-            details={"from": current, "to": target, "reopen_required": True},
-        )
-    if not lifecycle.can_transition(current, target, system=system):
-        raise CaseInvalidTransitionError(
-            details={
-                "from": current,
-                "to": target,
-                "allowed": sorted(lifecycle.TRANSITIONS.get(current, ())),
-            }
-        )
-    fields = ["status"]
-    if target == Status.LOST:
-        if not lost_reason or (
-            lost_reason == lifecycle.LostReason.OTHER and not lost_reason_detail
-        ):
-            raise CaseLostReasonRequiredError(
-                details={"reasons": list(lifecycle.LostReason.values)}
-            )
-        case.lost_reason = lost_reason
-        case.lost_reason_detail = lost_reason_detail
-        fields += ["lost_reason", "lost_reason_detail"]
-    case.status = target
-    if target in lifecycle.CLOSED_STATUSES:
-        case.closed_at = timezone.now()
-        fields.append("closed_at")
-    label_from = Status(current).label
-    label_to = Status(target).label
-    extra = f": {lifecycle.LostReason(lost_reason).label}" if target == Status.LOST else ""
-    case_event_add(
-        case=case,
-        kind=CaseEvent.Kind.STATUS_CHANGED,
-        actor=actor,
-        action=f"Status changed from {label_from} to {label_to}",
-        details=details
-        or (lost_reason_detail if target == Status.LOST else "")
-        or extra.strip(": "),
-        old_value={"status": current},
-        new_value={"status": target, **({"lost_reason": lost_reason} if lost_reason else {})},
-    )
-    if target in lifecycle.CLOSED_STATUSES:
-        from renewals.services.reminders import case_reminders_cancel
-
-        case_reminders_cancel(case=case)
-    return fields
-
-
 def case_update(*, case_id: int, actor: "User", data: dict[str, Any]) -> RenewalCase:
     """PUT /cases/{id}: status, priority, payment fields, renewal amount, notes.
 
@@ -208,8 +146,6 @@ def case_update(*, case_id: int, actor: "User", data: dict[str, Any]) -> Renewal
     with `payment_status: completed` the outstanding amount is recorded as a Payment so
     money figures stay consistent. Closed cases accept only notes (reopen first).
     """
-    from renewals.services.payments import payment_record_locked
-
     with transaction.atomic():
         case = _lock(case_id)
         fields: list[str] = []
@@ -222,7 +158,7 @@ def case_update(*, case_id: int, actor: "User", data: dict[str, Any]) -> Renewal
                 if k not in ("notes", "status") and v is not None and getattr(case, k, None) != v
             }
             if target and target != case.status:
-                _apply_status(case=case, target=target, actor=actor)  # raises
+                case_transition(case=case, target=target, actor=actor)  # raises
             if changing:
                 raise CaseClosedError(details={"status": case.status, "fields": sorted(changing)})
 
@@ -285,12 +221,10 @@ def case_update(*, case_id: int, actor: "User", data: dict[str, Any]) -> Renewal
                 new_value={"payment_status": payment_status},
             )
             if payment_status == RenewalCase.PaymentStatus.COMPLETED:
-                from renewals.services.reminders import case_reminders_cancel
-
                 case_reminders_cancel(case=case)
 
         if target and target != case.status:
-            fields += _apply_status(
+            fields += case_transition(
                 case=case,
                 target=target,
                 actor=actor,
@@ -440,7 +374,7 @@ def case_contact_attempt_record(
             new_value={"channel": channel, "outcome": outcome, "at": when.isoformat()},
         )
         if case.status == Status.NEW:
-            fields += _apply_status(case=case, target=Status.IN_PROGRESS, actor=actor)
+            fields += case_transition(case=case, target=Status.IN_PROGRESS, actor=actor)
         case.save(update_fields=fields)
     return case
 

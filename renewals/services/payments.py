@@ -25,6 +25,7 @@ from renewals.errors import (
 )
 from renewals.models import CaseEvent, Payment, RenewalCase, UnmatchedPayment
 from renewals.services.events import case_event_add
+from renewals.services.transitions import case_reminders_cancel, case_transition
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -81,12 +82,9 @@ def payment_record_locked(
         return payment
     fields = ["amount_paid", "payment_status", "payment_method", "payment_date", "updated_at"]
     if covered:
-        from renewals.services.cases import _apply_status
-        from renewals.services.reminders import case_reminders_cancel
-
         case_reminders_cancel(case=case)
         if case.status in lifecycle.OPEN_STATUSES:
-            fields += _apply_status(
+            fields += case_transition(
                 case=case,
                 target=lifecycle.Status.RENEWED,
                 actor=actor,

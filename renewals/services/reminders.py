@@ -22,7 +22,9 @@ from django.utils import timezone
 from intelipro.api.errors import DomainError
 from renewals import lifecycle
 from renewals.models import CaseEvent, CaseReminder, Policy, RenewalCase
+from renewals.services.cases import case_escalate
 from renewals.services.events import case_event_add, notify
+from renewals.services.transitions import case_transition
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +35,6 @@ CHUNK = 500
 def reminder_windows() -> list[int]:
     """Days before the renewal date at which reminders go out, largest first."""
     return sorted({int(w) for w in settings.RENEWALS_REMINDER_WINDOWS if int(w) >= 0}, reverse=True)
-
-
-def case_reminders_cancel(*, case: RenewalCase) -> int:
-    """Cancel reminders still scheduled for a case (paid or closed). Caller's transaction."""
-    return CaseReminder.objects.filter(case=case, status=CaseReminder.Status.SCHEDULED).update(
-        status=CaseReminder.Status.CANCELLED,
-        detail="case paid or closed",
-        updated_at=timezone.now(),
-    )
 
 
 def case_reminders_schedule(*, today: dt.date | None = None) -> list[int]:
@@ -222,8 +215,6 @@ def cases_lapse(*, today: dt.date | None = None) -> int:
 
 
 def _lapse_chunk(ids: list[int], *, grace: int) -> int:
-    from renewals.services.cases import _apply_status
-
     count = 0
     with transaction.atomic():
         cases = list(
@@ -233,7 +224,7 @@ def _lapse_chunk(ids: list[int], *, grace: int) -> int:
             .order_by("pk")
         )
         for case in cases:
-            fields = _apply_status(
+            fields = case_transition(
                 case=case,
                 target=lifecycle.Status.LAPSED,
                 actor=None,
@@ -263,8 +254,6 @@ def cases_auto_escalate(*, now: dt.datetime | None = None) -> int:
     "Untouched" = no human activity (or creation) for RENEWALS_ESCALATION_STALE_DAYS days and
     never escalated. Cases whose branch has no manager are left alone (logged).
     """
-    from renewals.services.cases import case_escalate
-
     now = now or timezone.now()
     stale_before = now - dt.timedelta(days=settings.RENEWALS_ESCALATION_STALE_DAYS)
     rows = list(

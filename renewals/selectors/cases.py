@@ -1,4 +1,4 @@
-"""Reads of renewals: who may see which case, policy and customer, and what lists fetch.
+"""Reads of cases, policies and customers: who may see which, and what lists fetch.
 
 Scope (accounts.permissions.scope_queryset): admins see everything; managers everything,
 or their branch's when they have one; agents and viewers see the cases assigned (or
@@ -6,19 +6,22 @@ escalated) to them, and the policies and customers of those cases (plus policies
 agent they are). Out-of-scope rows are simply absent, so they answer 404.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from accounts import modules
 from accounts.permissions import scope_queryset
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
+from renewals.payloads import dt_iso
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _sees_everything(user: "User") -> bool:
+def sees_everything(user: "User | None") -> bool:
+    """Admins, superusers and managers without a branch see every case, policy and customer."""
     if not (user and user.is_authenticated):
         return False
     if user.is_superuser or user.role_name == modules.ADMIN:
@@ -81,7 +84,7 @@ def case_get(*, user: "User", case_id: int) -> RenewalCase:
 
 def policy_list(*, user: "User") -> QuerySet[Policy]:
     qs = Policy.objects.select_related("customer", "agent", "branch")
-    if _sees_everything(user):
+    if sees_everything(user):
         return qs
     own_cases = RenewalCase.objects.filter(assigned_to=user.pk, policy=OuterRef("pk"))
     return scope_queryset(
@@ -91,7 +94,7 @@ def policy_list(*, user: "User") -> QuerySet[Policy]:
 
 def customer_list(*, user: "User") -> QuerySet[Customer]:
     qs = Customer.objects.all()
-    if _sees_everything(user):
+    if sees_everything(user):
         return qs
     if not (user and user.is_authenticated):
         return qs.none()
@@ -102,3 +105,23 @@ def customer_list(*, user: "User") -> QuerySet[Customer]:
 def case_ids_visible(*, user: "User", case_ids: list[int]) -> set[int]:
     """Which of `case_ids` the user may see (files app: may they see a case's documents?)."""
     return set(case_list(user=user).filter(pk__in=case_ids).values_list("pk", flat=True))
+
+
+def case_documents(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The files attached to each case, as the spec's case `documents[]` entries.
+
+    The download URL is the files app's named route (`GET /files/{id}/download`).
+    """
+    from files.selectors import file_list_for_entity
+
+    out: dict[int, list[dict[str, Any]]] = {}
+    for f in file_list_for_entity(entity_type="case", entity_ids=case_ids):
+        out.setdefault(f.entity_id, []).append(
+            {
+                "id": f.pk,
+                "name": f.original_name,
+                "url": reverse("api:files:file-download", kwargs={"pk": f.pk}),
+                "uploaded_at": dt_iso(f.created_at),
+            }
+        )
+    return out

@@ -21,9 +21,9 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from renewals import lifecycle
-from renewals.api.serializers import dt_iso
 from renewals.models import RenewalCase
-from renewals.selectors import _sees_everything, case_list
+from renewals.payloads import dt_iso
+from renewals.selectors.cases import case_list, sees_everything
 from renewals.services.cache import dashboard_cache_version
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def dashboard_params(
 
 
 def _scope_key(user: "User") -> str:
-    if _sees_everything(user):
+    if sees_everything(user):
         return "all"
     if user.role_name == "manager" and user.branch_id:
         return f"branch:{user.branch_id}"
@@ -247,7 +247,7 @@ def dashboard_batch_status(
 
     def compute() -> list[dict[str, Any]]:
         cases = _base(user, params, dated=False).filter(batch__isnull=False)
-        if _sees_everything(user):
+        if sees_everything(user):
             batches = list(
                 UploadBatch.objects.order_by("-created_at", "-id").values(
                     "id", "file_name", "status", "total_records", "created_at"

@@ -1,0 +1,41 @@
+"""Every non-trivial read of renewals. Import from here: `from renewals.selectors import case_list`.
+
+- `cases`: who may see which case, policy and customer, and what list and detail pages fetch;
+- `dashboard`: the dashboard's aggregates (stats, trends, batch status), scoped and cached.
+"""
+
+from renewals.selectors.cases import (
+    CASE_LIST_FIELDS,
+    case_documents,
+    case_get,
+    case_ids_visible,
+    case_list,
+    case_list_rows,
+    customer_list,
+    policy_list,
+    sees_everything,
+)
+from renewals.selectors.dashboard import (
+    DashboardParams,
+    dashboard_batch_status,
+    dashboard_params,
+    dashboard_stats,
+    dashboard_trends,
+)
+
+__all__ = [
+    "CASE_LIST_FIELDS",
+    "DashboardParams",
+    "case_documents",
+    "case_get",
+    "case_ids_visible",
+    "case_list",
+    "case_list_rows",
+    "customer_list",
+    "dashboard_batch_status",
+    "dashboard_params",
+    "dashboard_stats",
+    "dashboard_trends",
+    "policy_list",
+    "sees_everything",
+]

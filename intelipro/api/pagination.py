@@ -93,12 +93,10 @@ class StandardPagination(BasePagination):
                 "name": "limit",
                 "required": False,
                 "in": "query",
-                "description": f"Items per page, at most {MAX_PAGE_SIZE}.",
-                "schema": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_PAGE_SIZE,
-                    "default": 10,
-                },
+                # No `maximum`: a larger value is not an error, it is served as the cap
+                # (REST clients asking for "everything" get full pages, not a 400).
+                "description": f"Items per page (default 10); values above {MAX_PAGE_SIZE} "
+                f"are served as {MAX_PAGE_SIZE}.",
+                "schema": {"type": "integer", "minimum": 1, "default": 10},
             },
         ]

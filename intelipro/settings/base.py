@@ -241,7 +241,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "intelipro.api.pagination.StandardPagination",
     "PAGE_SIZE": 10,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["intelipro.api.filters.FilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["intelipro.api.throttling.GeneralRateThrottle"],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "EXCEPTION_HANDLER": "intelipro.api.exceptions.exception_handler",

@@ -241,3 +241,45 @@ def test_unsafe_request_id_is_replaced(api_client):
 
     assert response["X-Request-ID"] != "bad id\nInjected: 1"
     assert len(response["X-Request-ID"]) == 32
+
+
+# --- filters: strict values, empty means no filter (found by the API fuzzer) ----------------
+
+
+@pytest.mark.django_db
+def test_a_boolean_filter_that_is_not_true_or_false_is_a_400(admin_client):
+    response = admin_client.get("/api/v1/cases", {"escalated": "maybe"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "escalated" in response.json()["error"]["details"]
+
+
+@pytest.mark.django_db
+def test_an_id_filter_beyond_the_integer_range_is_a_400_not_a_500(admin_client):
+    response = admin_client.get("/api/v1/policies", {"customer_id": "2.8e33"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.django_db
+def test_an_id_filter_with_a_fraction_is_a_400(admin_client):
+    response = admin_client.get("/api/v1/policies", {"agent_id": "7.5"})
+
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_empty_filter_means_no_filter(admin_client):
+    response = admin_client.get("/api/v1/cases", {"renewal_date_to": "", "escalated": ""})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_limit_above_the_cap_is_served_as_the_cap(admin_client):
+    response = admin_client.get("/api/v1/cases", {"limit": "1000"})
+
+    assert response.status_code == 200
+    assert response.json()["data"]["pagination"]["per_page"] == 100

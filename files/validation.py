@@ -8,7 +8,6 @@ polyglots → allow-list → the extension must agree with the content.
 import re
 import threading
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from files.errors import (
     FilePolyglotError,
     FileTypeNotAllowedError,
 )
+from files.office import OfficeContainerUnreadableError, office_container_inspect
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,6 @@ _HTML_MARKERS = (
 _ZIP_LOCAL = b"PK\x03\x04"
 _ZIP_EOCD = b"PK\x05\x06"
 _ZIP_TAIL_BYTES = 65_536 + 22  # the end-of-central-directory record sits in this tail
-# Reading [Content_Types].xml of a hostile zip: cap what we decompress.
-_CONTENT_TYPES_MAX = 1024 * 1024
 _ZIP_MAX_ENTRIES = 20_000
 
 _local = threading.local()
@@ -203,35 +201,14 @@ def _read_head_tail(path: Path, size: int) -> tuple[bytes, bytes]:
 def _ooxml_kind(path: Path, extension: str) -> str | None:
     """'docx'/'xlsx' for an Office Open XML zip; raises on macros; None for other zips."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > _ZIP_MAX_ENTRIES:
-                raise FileTypeNotAllowedError(details={"detected_type": "application/zip"})
-            names = {info.filename.lower() for info in infos}
-            content_types = b""
-            for info in infos:
-                if info.filename == "[Content_Types].xml":
-                    with archive.open(info) as fh:
-                        content_types = fh.read(_CONTENT_TYPES_MAX).lower()
-                    break
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+        container = office_container_inspect(path)
+    except OfficeContainerUnreadableError as exc:
         raise FileCorruptError(details={"reason": "unreadable zip container"}) from exc
-    macro = (
-        any(name.endswith("vbaproject.bin") or "/activex/" in f"/{name}" for name in names)
-        or b"macroenabled" in content_types
-        or b"vbaproject" in content_types
-        or b"ms-office.activex" in content_types
-        or extension in MACRO_EXTENSIONS
-    )
-    if macro:
+    if container.entries > _ZIP_MAX_ENTRIES:
+        raise FileTypeNotAllowedError(details={"detected_type": "application/zip"})
+    if container.has_macros or extension in MACRO_EXTENSIONS:
         raise FileMacroEnabledError(details={"extension": extension})
-    if not content_types:
-        return None
-    if "word/document.xml" in names or b"wordprocessingml.document.main" in content_types:
-        return "docx"
-    if "xl/workbook.xml" in names or b"spreadsheetml.sheet.main" in content_types:
-        return "xlsx"
-    return None
+    return container.kind
 
 
 def _check_polyglot(kind: Kind, head: bytes, tail: bytes) -> None:

@@ -12,13 +12,13 @@ import csv
 import io
 import itertools
 import os
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
 
+from files.office import OfficeContainerUnreadableError, office_container_inspect
 from uploads import errors
 from uploads.columns import HeaderMatch, header_match
 
@@ -133,44 +133,28 @@ def _xlsx_container_check(*, opener: Opener, file_name: str) -> None:
     max_ratio = settings.UPLOAD_XLSX_MAX_RATIO
     # Below this size a high ratio is harmless (an empty sheet compresses extremely well).
     ratio_floor = 10 * 1024 * 1024
+    details = {"file_name": file_name}
     with opener() as handle:
         try:
-            archive = zipfile.ZipFile(handle)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise errors.UploadCorruptFileError(details={"file_name": file_name}) from exc
-        with archive:
-            infos = archive.infolist()
-            details = {"file_name": file_name}
-            if len(infos) > settings.UPLOAD_XLSX_MAX_ENTRIES:
-                raise errors.UploadZipBombError(details={**details, "entries": len(infos)})
-            total = sum(info.file_size for info in infos)
-            compressed = sum(info.compress_size for info in infos) or 1
-            if total > max_total:
-                raise errors.UploadZipBombError(details={**details, "uncompressed_bytes": total})
-            worst = max(
-                (
-                    info.file_size / max(info.compress_size, 1)
-                    for info in infos
-                    if info.file_size > ratio_floor
-                ),
-                default=0,
-            )
-            if (total > ratio_floor and total / compressed > max_ratio) or worst > max_ratio:
-                raise errors.UploadZipBombError(
-                    details={**details, "ratio": round(max(total / compressed, worst), 1)}
-                )
-            if any(info.flag_bits & 0x1 for info in infos):
-                raise errors.UploadEncryptedError(details=details)
-            names = {info.filename for info in infos}
-            if any(name.lower().endswith("vbaproject.bin") for name in names):
-                raise errors.UploadMacroEnabledError(details=details)
-            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise errors.UploadUnsupportedTypeError(
-                    details={**details, "detected": "zip without an Excel workbook"}
-                )
-            content_types = archive.read("[Content_Types].xml")
-            if b"macroEnabled" in content_types:
-                raise errors.UploadMacroEnabledError(details=details)
+            container = office_container_inspect(handle)
+        except OfficeContainerUnreadableError as exc:
+            raise errors.UploadCorruptFileError(details=details) from exc
+    if container.entries > settings.UPLOAD_XLSX_MAX_ENTRIES:
+        raise errors.UploadZipBombError(details={**details, "entries": container.entries})
+    total = container.uncompressed_bytes
+    if total > max_total:
+        raise errors.UploadZipBombError(details={**details, "uncompressed_bytes": total})
+    ratio = container.expansion_ratio(floor=ratio_floor)
+    if ratio > max_ratio:
+        raise errors.UploadZipBombError(details={**details, "ratio": round(ratio, 1)})
+    if container.encrypted:
+        raise errors.UploadEncryptedError(details=details)
+    if container.has_macros:
+        raise errors.UploadMacroEnabledError(details=details)
+    if container.kind != XLSX or "xl/workbook.xml" not in container.names:
+        raise errors.UploadUnsupportedTypeError(
+            details={**details, "detected": "zip without an Excel workbook"}
+        )
 
 
 # --- CSV ------------------------------------------------------------------------------------

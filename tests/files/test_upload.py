@@ -60,6 +60,7 @@ REJECTED = [
     ("budget.xlsm", samples.xlsm, "file_macro_enabled"),
     ("budget.xlsx", samples.xlsm, "file_macro_enabled"),
     ("letter.docx", lambda: samples.docx(extra={"word/vbaProject.bin": b"\x00" * 64}), "file_macro_enabled"),
+    ("letter.docx", lambda: samples.docx(extra={"word/activeX/activeX1.xml": b"<ax/>"}), "file_macro_enabled"),
     ("archive.zip", samples.plain_zip, "file_type_not_allowed"),
     ("archive.docx", samples.plain_zip, "file_type_not_allowed"),
     ("empty.pdf", lambda: b"", "file_empty"),

@@ -205,3 +205,40 @@ def test_uploads_are_throttled_per_user(manager_client, media):
 
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "throttled"
+
+
+# One macro/zip check (files.office) serves document uploads and renewal files alike: a
+# workbook with ActiveX controls, or a macro-enabled content type without a VBA part, is
+# refused here as it is by POST /files/upload (tests/files/test_upload.py).
+_CT_MACRO = (
+    b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    b'content-types"><Override PartName="/xl/workbook.xml" ContentType="application/'
+    b'vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>'
+)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"xl/activeX/activeX1.xml": b"<ax/>"},
+        {"[Content_Types].xml": _CT_MACRO},
+    ],
+    ids=["activex", "macro-content-type"],
+)
+def test_workbook_with_active_content_is_refused(manager_client, media, extra):
+    response = _post(manager_client, _xlsx_with(extra), "renewals.xlsx")
+
+    _assert_refused(response, "upload_macro_enabled", media)
+
+
+def test_workbook_with_an_encrypted_part_is_refused(manager_client, media):
+    content = bytearray(_xlsx_with({}))
+    # Set the "encrypted" flag of every entry in the central directory.
+    offset = content.find(b"PK\x01\x02")
+    while offset != -1:
+        content[offset + 8] |= 0x1
+        offset = content.find(b"PK\x01\x02", offset + 4)
+
+    response = _post(manager_client, bytes(content), "renewals.xlsx")
+
+    _assert_refused(response, "upload_encrypted", media)

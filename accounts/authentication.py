@@ -1,14 +1,15 @@
 """Bearer JWT authentication that also honours session revocation.
 
 One query per request loads the user with their role (the permission matrix needs it) and
-whether the token's session is still live. A token of a revoked session (logout, password
+whether the token's session is still live. Every access token must name its session (`sid`):
+one without it is refused with 401. A token of a revoked session (logout, password
 reset, deactivation, "sign out that device") is refused at once, not when it expires.
 """
 
 import uuid
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt import authentication
@@ -26,17 +27,14 @@ class JWTAuthentication(authentication.JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        sid = validated_token.get(SESSION_CLAIM)
-        queryset = User.objects.select_related("role")
-        if sid:
-            try:
-                sid = uuid.UUID(str(sid))
-            except ValueError as exc:
-                raise InvalidToken(_("Token has an invalid session")) from exc
-            live = UserSession.objects.filter(pk=sid, user=OuterRef("pk"), revoked_at__isnull=True)
-            queryset = queryset.annotate(session_live=Exists(live))
-        else:
-            queryset = queryset.annotate(session_live=Value(True))
+        # Every access token belongs to a session (a login): one without the claim was not
+        # minted by us through a session, e.g. forged with a leaked or placeholder key.
+        try:
+            sid = uuid.UUID(str(validated_token[SESSION_CLAIM]))
+        except (KeyError, ValueError) as exc:
+            raise InvalidToken(_("Token has no valid session")) from exc
+        live = UserSession.objects.filter(pk=sid, user=OuterRef("pk"), revoked_at__isnull=True)
+        queryset = User.objects.select_related("role").annotate(session_live=Exists(live))
         user = queryset.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
@@ -44,7 +42,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
         if not user.session_live:
             raise AuthenticationFailed(_("This session has ended."), code="session_revoked")
-        user.token_session_id = str(sid) if sid else None
+        user.token_session_id = str(sid)
         return user
 
 

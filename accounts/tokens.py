@@ -40,10 +40,11 @@ def refresh_token_for(user: "User", *, remember_me: bool = False) -> RefreshToke
 
 
 def access_token_for(user: "User") -> AccessToken:
-    """A stand-alone access token (tests, tools); it belongs to no session."""
-    token = AccessToken.for_user(user)
-    _add_claims(token, user)
-    return token
+    """An access token in a new session of `user` (tests, tools), as a login would give.
+
+    There are no session-less access tokens: the API refuses a token without `sid`.
+    """
+    return access_token_from(refresh_token_for(user))
 
 
 def refresh_lifetime(*, remember_me: bool) -> timedelta:

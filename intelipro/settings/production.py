@@ -3,18 +3,21 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from intelipro.settings.base import *
+from intelipro.settings.secrets_policy import weak_secret_reason
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")  # no default: refuse to start without it
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# base.py defaulted JWT_SECRET to its development key; here it defaults to the real one.
+JWT_SECRET = env("JWT_SECRET", default=SECRET_KEY)
+SIMPLE_JWT["SIGNING_KEY"] = JWT_SECRET
 
-_KNOWN_DEV_KEYS = ("insecure-dev-key", "local-dev-secret-key", "change-me", "test-secret-key")
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be False in production settings.")
-if len(SECRET_KEY) < 32 or any(marker in SECRET_KEY for marker in _KNOWN_DEV_KEYS):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY is a default or too short (min 32 chars).")
-if JWT_SECRET == "" or any(marker in JWT_SECRET for marker in _KNOWN_DEV_KEYS):
-    raise ImproperlyConfigured("JWT_SECRET is a default value.")
+for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("JWT_SECRET", JWT_SECRET)):
+    _reason = weak_secret_reason(_value, env_example=BASE_DIR / ".env.example")
+    if _reason:
+        raise ImproperlyConfigured(f"{_name} is {_reason}; set a random value of 32+ characters.")
 
 # Column encryption: no defaults. A fake dev/test key (all start with base64 "FAKE-") or an
 # empty list would leave PII readable by anyone with the repository.

@@ -496,4 +496,4 @@ def test_sessions_url_reverses(agent_client):
     response = agent_client.get(reverse("api:accounts:session-list"))
 
     assert response.status_code == 200
-    assert response.json()["data"] == []
+    assert [s["current"] for s in response.json()["data"]] == [True]  # the client's own

@@ -118,7 +118,7 @@ async def test_connect_of_inactive_user_closes_4401():
 
 
 async def test_socket_closes_4401_when_its_token_expires(agent_user_async):
-    token = AccessToken.for_user(agent_user_async)
+    token = await database_sync_to_async(access_token_for)(agent_user_async)
     token.set_exp(lifetime=dt.timedelta(seconds=1))
     ws = await connect(None, token=str(token))
     await ws.receive_json_from(timeout=3)  # unread_count

@@ -6,7 +6,7 @@ token made from one inherits it, so revoking a session stops its access tokens t
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -52,6 +52,13 @@ def refresh_lifetime(*, remember_me: bool) -> timedelta:
         settings.JWT_REFRESH_REMEMBER_ME_LIFETIME if remember_me else settings.JWT_REFRESH_LIFETIME
     )
     return timedelta(seconds=seconds)
+
+
+def session_lifetime(*, remember_me: bool, created_at: datetime, now: datetime) -> timedelta:
+    """The refresh lifetime from `now`, cut so it never passes the session's absolute cap
+    (created_at + JWT_SESSION_MAX_AGE). Zero or less: the session is over."""
+    cap = created_at + timedelta(seconds=settings.JWT_SESSION_MAX_AGE)
+    return min(refresh_lifetime(remember_me=remember_me), cap - now)
 
 
 def mint_refresh_token(*, user: "User", session_id: uuid.UUID, lifetime: timedelta) -> RefreshToken:

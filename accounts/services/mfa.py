@@ -22,7 +22,7 @@ from accounts.errors import (
     MfaSetupRequiredError,
     PasswordIncorrectError,
 )
-from accounts.models import User
+from accounts.models import User, UserSession
 from core.services import audit_log
 from intelipro.api.throttling import rate_hit, rate_peek, rate_reset
 
@@ -193,10 +193,22 @@ def _devices_delete(*, user: User) -> None:
 
 
 def mfa_reset(*, user: User, actor: User) -> User:
-    """An administrator removes a user's authenticator and codes (lost phone). Idempotent."""
+    """An administrator removes a user's authenticator and codes (lost phone). Idempotent.
+
+    Every session of the user is revoked too: whoever holds the lost phone may also hold a
+    refresh token, and the user signs in again (and re-enrols) anyway.
+    """
+    from accounts.services.sessions import sessions_revoke_all
+
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         had_mfa = user.mfa_enabled
         _devices_delete(user=user)
-        audit_log(action="auth.mfa_reset", actor=actor, obj=user, changes={"mfa": [had_mfa, False]})
+        revoked = sessions_revoke_all(user=user, reason=UserSession.RevokedReason.MFA_RESET)
+        audit_log(
+            action="auth.mfa_reset",
+            actor=actor,
+            obj=user,
+            changes={"mfa": [had_mfa, False], "sessions_revoked": revoked},
+        )
     return user

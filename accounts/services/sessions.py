@@ -58,10 +58,10 @@ def session_create(
 ) -> tuple[UserSession, RefreshToken]:
     """Open a session for `user` (a login) and mint its first refresh token."""
     meta = get_request_meta()
-    lifetime = tokens.refresh_lifetime(remember_me=remember_me)
+    now = timezone.now()
+    lifetime = tokens.session_lifetime(remember_me=remember_me, created_at=now, now=now)
     session_id = uuid.uuid4()
     token = tokens.mint_refresh_token(user=user, session_id=session_id, lifetime=lifetime)
-    now = timezone.now()
     with transaction.atomic():
         session = UserSession.objects.create(
             id=session_id,
@@ -139,11 +139,16 @@ def session_refresh(*, raw_token: str) -> tuple[UserSession, RefreshToken]:
         else:
             user = session.user
             ensure_can_sign_in(user)
-            lifetime = tokens.refresh_lifetime(remember_me=session.remember_me)
+            now = timezone.now()
+            # Rolling lifetime, but never past the session's absolute cap (JWT_SESSION_MAX_AGE).
+            lifetime = tokens.session_lifetime(
+                remember_me=session.remember_me, created_at=session.created_at, now=now
+            )
+            if lifetime <= timedelta(0):
+                raise RefreshTokenInvalidError()
             token = tokens.mint_refresh_token(user=user, session_id=session.pk, lifetime=lifetime)
             _record_outstanding(user=user, token=token)
             _blacklist_jtis([jti])
-            now = timezone.now()
             session.refresh_jti = token[api_settings.JTI_CLAIM]
             session.last_used_at = now
             session.expires_at = now + lifetime

@@ -194,6 +194,8 @@ JWT_REFRESH_LIFETIME = env.int("JWT_REFRESH_LIFETIME_SECONDS", default=86400)  #
 JWT_REFRESH_REMEMBER_ME_LIFETIME = env.int(
     "JWT_REFRESH_REMEMBER_ME_LIFETIME_SECONDS", default=30 * 86400
 )
+# Absolute cap of a session (a login) from its sign-in: refreshing never extends it past this.
+JWT_SESSION_MAX_AGE = env.int("JWT_SESSION_MAX_AGE_SECONDS", default=30 * 86400)  # 30 days
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=JWT_ACCESS_LIFETIME),
     "REFRESH_TOKEN_LIFETIME": timedelta(seconds=JWT_REFRESH_LIFETIME),

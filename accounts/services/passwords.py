@@ -1,11 +1,11 @@
 """Passwords: policy checks, change, forgotten-password reset and invitations.
 
-Reset tokens are 256-bit random strings; only their SHA-256 is stored, they expire after
-PASSWORD_RESET_TIMEOUT_SECONDS (1 hour) and are cleared by their first use.
+Reset tokens are 256-bit HMACs of SECRET_KEY over the user and the link's expiry; only their
+SHA-256 is stored, they expire after PASSWORD_RESET_TIMEOUT_SECONDS (1 hour) and are cleared
+by their first use. The email task receives the user's id only and derives the token again.
 """
 
 import hashlib
-import secrets
 import uuid
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -13,8 +13,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.errors import PasswordIncorrectError, PasswordResetTokenInvalidError
 from accounts.models import User, UserSession
@@ -24,6 +27,7 @@ from intelipro.api.throttling import rate_hit
 
 RESET_KIND = "reset"
 INVITE_KIND = "invite"
+LINK_TOKEN_SALT = "accounts.password-link"  # noqa: S105 - a derivation salt, not a secret
 
 
 def token_hash(raw: str) -> str:
@@ -93,12 +97,62 @@ def password_change(
     return user
 
 
-def _issue_token(*, user: User, lifetime: timedelta) -> str:
-    raw = secrets.token_urlsafe(32)
-    user.password_reset_token = token_hash(raw)
+def _link_token(user: User) -> str:
+    """The raw token of the user's current link, derived from SECRET_KEY and the link's expiry.
+
+    Derived rather than stored or passed along: the email task receives only the user's id
+    (nothing in the broker opens an account), and recomputes the same token, so a task that
+    runs twice sends the same link twice. Only the token's SHA-256 is stored; a new link
+    (new expiry, to the microsecond) derives a different token and voids the old one.
+    """
+    expires = user.password_reset_expires.isoformat() if user.password_reset_expires else ""
+    return salted_hmac(LINK_TOKEN_SALT, f"{user.pk}:{expires}", algorithm="sha256").hexdigest()
+
+
+def _issue_token(*, user: User, lifetime: timedelta) -> None:
+    """Caller holds the user's row lock."""
     user.password_reset_expires = timezone.now() + lifetime
+    user.password_reset_token = token_hash(_link_token(user))
     user.save(update_fields=["password_reset_token", "password_reset_expires", "updated_at"])
-    return raw
+
+
+def password_email_send(*, user_id: int, kind: str) -> bool:
+    """Render and send the reset (or invitation) email with the user's current link.
+
+    Returns False, sending nothing, when the user is gone or the link was used, replaced or
+    expired since it was issued. Safe to run twice (the same link twice, which is harmless).
+    """
+    user = User.objects.filter(pk=user_id).first()
+    if (
+        user is None
+        or not user.password_reset_token
+        or user.password_reset_expires is None
+        or user.password_reset_expires <= timezone.now()
+    ):
+        return False
+    raw = _link_token(user)
+    if not constant_time_compare(token_hash(raw), user.password_reset_token):
+        return False  # issued under another SECRET_KEY: the user asks again
+    template = "invite" if kind == INVITE_KIND else "password_reset"
+    context = {
+        "user": user,
+        "link": reset_link(raw),
+        "expires": user.password_reset_expires,
+        "valid_minutes": settings.PASSWORD_RESET_TIMEOUT_SECONDS // 60,
+        "valid_hours": settings.USER_INVITE_LIFETIME // 3600,
+    }
+    subject = render_to_string(f"accounts/email/{template}_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"accounts/email/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string(f"accounts/email/{template}.html", context), "text/html"
+    )
+    message.send()
+    return True
 
 
 def password_reset_request(*, email: str) -> None:
@@ -135,9 +189,7 @@ def password_reset_request(*, email: str) -> None:
         return
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        raw = _issue_token(
-            user=user, lifetime=timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT_SECONDS)
-        )
+        _issue_token(user=user, lifetime=timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT_SECONDS))
         audit_log(
             action="auth.password_reset_requested",
             actor=None,
@@ -146,7 +198,8 @@ def password_reset_request(*, email: str) -> None:
             changes={"email": email, "sent": True},
         )
     # The block above has committed: the email goes out only for a stored token (STYLE §6).
-    password_email_send_task.delay(user_id=user.pk, token=raw, kind=RESET_KIND)
+    # Only the id travels through the broker; the task derives the link (_link_token).
+    password_email_send_task.delay(user_id=user.pk, kind=RESET_KIND)
 
 
 def user_invite_send(*, user: User) -> None:
@@ -155,8 +208,8 @@ def user_invite_send(*, user: User) -> None:
 
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        raw = _issue_token(user=user, lifetime=timedelta(seconds=settings.USER_INVITE_LIFETIME))
-    password_email_send_task.delay(user_id=user.pk, token=raw, kind=INVITE_KIND)
+        _issue_token(user=user, lifetime=timedelta(seconds=settings.USER_INVITE_LIFETIME))
+    password_email_send_task.delay(user_id=user.pk, kind=INVITE_KIND)
 
 
 def password_set_by_admin(*, actor: User | None, user: User) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.tokens import access_token_for
 from intelipro.settings.secrets_policy import PLACEHOLDER_SECRETS, env_example_values
+from tests.core.test_security import _PROD_OK as PRODUCTION_ENV
 
 pytestmark = pytest.mark.django_db
 
@@ -81,11 +82,12 @@ def test_access_token_of_a_session_is_accepted(api_client, admin_user):
     assert response.status_code == 200
 
 
-def _import_production(**env: str) -> subprocess.CompletedProcess:
+def _import_production(**env: str | None) -> subprocess.CompletedProcess:
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "JWT_SECRET"
     }
-    clean.update({"DJANGO_ALLOWED_HOSTS": "api.example.com", **env})
+    clean.update({**PRODUCTION_ENV, **env})
+    clean = {k: v for k, v in clean.items() if v is not None}  # None: variable unset
     clean["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-c", "import intelipro.settings.production"],
@@ -132,7 +134,7 @@ def test_production_refuses_any_env_example_value_as_a_secret(tmp_path):
 
 
 def test_production_without_jwt_secret_signs_with_the_real_secret_key():
-    result = _import_production(DJANGO_SECRET_KEY=GOOD)
+    result = _import_production(DJANGO_SECRET_KEY=GOOD, JWT_SECRET=None)
 
     assert result.returncode == 0, result.stderr
 

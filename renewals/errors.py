@@ -73,3 +73,19 @@ class PolicyNotFoundError(DomainError):
     code = "policy_not_found"
     status_code = 400
     message = "No such policy."
+
+
+class CaseAssignForbiddenError(DomainError):
+    """Agents may not reassign cases (POST /cases/{id}/assign, /cases/bulk-assign)."""
+
+    code = "case_assign_forbidden"
+    status_code = 403
+    message = "Agents cannot reassign cases; escalate instead."
+
+
+class CaseCreateAssigneeForbiddenError(DomainError):
+    """An agent opening a case (POST /cases) may only assign it to themselves."""
+
+    code = "forbidden"
+    status_code = 403
+    message = "Agents may only assign a new case to themselves."

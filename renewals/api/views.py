@@ -15,17 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import modules
-from accounts.models import Branch
 from accounts.permissions import ModulePermission
 from intelipro.api.pagination import StandardPagination
 from renewals import selectors, services
 from renewals.api import serializers as s
 from renewals.api.filters import CaseFilter, CustomerFilter, PolicyFilter
-from renewals.errors import (
-    CaseAssigneeInvalidError,
-    PolicyNotFoundError,
-    WebhookPayloadInvalidError,
-)
+from renewals.errors import WebhookPayloadInvalidError
 from renewals.models import Customer, Policy, RenewalCase
 from renewals.services.cache import dashboard_cache_version
 
@@ -92,7 +87,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         return int(pk)
 
     def _detail(self, case_id: int, *, status_code: int = 200) -> Response:
-        case = selectors.case_get(user=self.request.user, case_id=case_id)
+        """The detail body of a case the caller was already allowed to see or write (checked
+        by `_case_id`, or just created): not re-read through the caller's scope."""
+        case = selectors.case_detail_get(case_id=case_id)
         docs = selectors.case_documents(case_ids=[case.pk]).get(case.pk, [])
         data = s.CaseDetailSerializer(case, context={"documents": docs}).data
         return Response(data, status=status_code)
@@ -112,6 +109,10 @@ class CaseViewSet(viewsets.GenericViewSet):
         responses={
             201: s.CaseDetailSerializer,
             400: OpenApiResponse(description="`validation_error`, `policy_not_found`."),
+            403: OpenApiResponse(
+                description="`permission_denied`; `forbidden`: an agent may only assign a new "
+                "case to themselves."
+            ),
             409: OpenApiResponse(description="`case_duplicate_open`: the term has an open case."),
         },
         summary="Open a case for an existing policy",
@@ -120,27 +121,16 @@ class CaseViewSet(viewsets.GenericViewSet):
         payload = s.CaseCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        policies = selectors.policy_list(user=request.user)
-        policy = (
-            policies.filter(pk=data["policy_id"]).first()
-            if data.get("policy_id")
-            else policies.filter(policy_number=data["policy_number"]).first()
+        policy = selectors.policy_find(
+            user=request.user,
+            policy_id=data.get("policy_id"),
+            policy_number=data.get("policy_number"),
         )
-        if policy is None:
-            raise PolicyNotFoundError(
-                details={
-                    "policy_id": data.get("policy_id"),
-                    "policy_number": data.get("policy_number"),
-                }
-            )
-        assigned_to = data.get("assigned_to")
-        if assigned_to is None and request.user.role_name == modules.AGENT:
-            assigned_to = request.user.pk  # an agent's own case stays visible to them
         case = services.case_create(
             policy_id=policy.pk,
             actor=request.user,
             priority=data["priority"],
-            assigned_to_id=assigned_to,
+            assigned_to_id=data.get("assigned_to"),
             renewal_amount=data.get("renewal_amount"),
             renewal_date=data.get("renewal_date"),
             notes=data.get("notes", ""),
@@ -177,12 +167,6 @@ class CaseViewSet(viewsets.GenericViewSet):
         case_id = self._case_id(pk)
         payload = s.CaseAssignInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        if request.user.role_name == modules.AGENT:
-            raise CaseAssigneeInvalidError(
-                "Agents cannot reassign cases; escalate instead.",
-                code="case_assign_forbidden",
-                status_code=403,
-            )
         services.case_assign(
             case_id=case_id,
             actor=request.user,
@@ -259,7 +243,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         payment, created = services.payment_record(
             case_id=case_id, actor=request.user, **payload.validated_data
         )
-        case = selectors.case_list(user=request.user).get(pk=case_id)
+        case = selectors.case_list_item_get(case_id=case_id)
         return Response(
             {
                 "payment": s.PaymentSerializer(payment).data,
@@ -295,10 +279,6 @@ class CaseViewSet(viewsets.GenericViewSet):
         payload = s.BulkAssignInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        if request.user.role_name == modules.AGENT:
-            raise CaseAssigneeInvalidError(
-                "Agents cannot reassign cases.", code="case_assign_forbidden", status_code=403
-            )
         qs = self.get_queryset().select_related(None)
         if data.get("case_ids"):
             qs = qs.filter(pk__in=data["case_ids"])
@@ -307,7 +287,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             if not flt.is_valid():
                 raise serializers.ValidationError({"filter": flt.errors})
             qs = flt.qs
-        ids = list(qs.order_by().values_list("pk", flat=True)[:50000])
+        ids = selectors.case_ids_for_bulk_assign(queryset=qs)
         result = services.case_bulk_assign(
             actor=request.user,
             case_ids=ids,
@@ -332,17 +312,12 @@ class CustomerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses=s.CustomerDetailSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
-        customer = self.get_queryset().filter(pk=pk if str(pk).isdigit() else 0).first()
-        if customer is None:
+        if not str(pk).isdigit():
             raise Http404
-        customer.visible_policies = list(
-            selectors.policy_list(user=request.user).filter(customer=customer).order_by("id")
-        )
-        customer.visible_cases = list(
-            selectors.case_list(user=request.user)
-            .filter(policy__customer=customer)
-            .order_by("-renewal_date", "-id")
-        )
+        try:
+            customer = selectors.customer_detail_get(user=request.user, customer_id=int(pk))
+        except Customer.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(s.CustomerDetailSerializer(customer).data)
 
 
@@ -359,14 +334,12 @@ class PolicyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(responses=s.PolicyDetailSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
-        policy = self.get_queryset().filter(pk=pk if str(pk).isdigit() else 0).first()
-        if policy is None:
+        if not str(pk).isdigit():
             raise Http404
-        cases = list(
-            selectors.case_list(user=request.user)
-            .filter(policy=policy)
-            .order_by("-renewal_date", "-id")
-        )
+        try:
+            policy, cases = selectors.policy_detail_get(user=request.user, policy_id=int(pk))
+        except Policy.DoesNotExist as exc:
+            raise Http404 from exc
         return Response(s.PolicyDetailSerializer(policy, context={"cases": cases}).data)
 
 
@@ -376,8 +349,7 @@ class BranchListView(APIView):
 
     @extend_schema(responses=s.BranchSerializer(many=True), summary="All branches")
     def get(self, request: Request) -> Response:
-        branches = Branch.objects.select_related("manager").order_by("code")
-        return Response([s.BranchSerializer(b).data for b in branches])
+        return Response([s.BranchSerializer(b).data for b in selectors.branch_list()])
 
 
 class PaymentWebhookView(APIView):

@@ -5,13 +5,21 @@
 """
 
 from renewals.selectors.cases import (
+    BULK_ASSIGN_MAX_CASES,
     CASE_LIST_FIELDS,
+    branch_list,
+    case_detail_get,
     case_documents,
     case_get,
+    case_ids_for_bulk_assign,
     case_ids_visible,
     case_list,
+    case_list_item_get,
     case_list_rows,
+    customer_detail_get,
     customer_list,
+    policy_detail_get,
+    policy_find,
     policy_list,
     sees_everything,
 )
@@ -24,18 +32,26 @@ from renewals.selectors.dashboard import (
 )
 
 __all__ = [
+    "BULK_ASSIGN_MAX_CASES",
     "CASE_LIST_FIELDS",
     "DashboardParams",
+    "branch_list",
+    "case_detail_get",
     "case_documents",
     "case_get",
+    "case_ids_for_bulk_assign",
     "case_ids_visible",
     "case_list",
+    "case_list_item_get",
     "case_list_rows",
+    "customer_detail_get",
     "customer_list",
     "dashboard_batch_status",
     "dashboard_params",
     "dashboard_stats",
     "dashboard_trends",
+    "policy_detail_get",
+    "policy_find",
     "policy_list",
     "sees_everything",
 ]

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts import modules
 from accounts.permissions import scope_queryset
+from renewals.errors import PolicyNotFoundError
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
 from renewals.payloads import dt_iso
 
@@ -66,20 +67,51 @@ def case_list_rows(queryset: QuerySet[RenewalCase]) -> QuerySet:
     return queryset.values(*CASE_LIST_FIELDS)
 
 
+def _with_detail(qs: QuerySet[RenewalCase]) -> QuerySet[RenewalCase]:
+    return qs.select_related("escalated_to", "policy__branch", "batch").prefetch_related(
+        Prefetch(
+            "events",
+            queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id"),
+        ),
+        Prefetch("payments", queryset=Payment.objects.order_by("-paid_at", "-id")),
+    )
+
+
 def case_get(*, user: "User", case_id: int) -> RenewalCase:
-    """One case with everything its detail page shows; raises RenewalCase.DoesNotExist."""
+    """One case `user` may see, with everything its detail page shows; raises
+    RenewalCase.DoesNotExist."""
+    return _with_detail(case_list(user=user)).get(pk=case_id)
+
+
+def case_detail_get(*, case_id: int) -> RenewalCase:
+    """One case with everything its detail page shows, whoever asks.
+
+    For the answer to a write the caller was allowed to make (a created case may be
+    assigned to someone else and so be outside the creator's scope): never a visibility
+    check by itself.
+    """
+    qs = RenewalCase.objects.select_related("policy", "policy__customer", "assigned_to")
+    return _with_detail(qs.defer("priority_rank")).get(pk=case_id)
+
+
+def case_list_item_get(*, case_id: int) -> RenewalCase:
+    """One case with what a list row shows (policy, customer, assignee), whoever asks; the
+    answer to a write the caller was allowed to make."""
     return (
-        case_list(user=user)
-        .select_related("escalated_to", "policy__branch", "batch")
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id"),
-            ),
-            Prefetch("payments", queryset=Payment.objects.order_by("-paid_at", "-id")),
-        )
+        RenewalCase.objects.select_related("policy", "policy__customer", "assigned_to")
+        .defer("priority_rank")
         .get(pk=case_id)
     )
+
+
+# Bulk assignment by filter stops at this many cases: one request's worth of row locks
+# (chunked in the service) and of ids held in memory.
+BULK_ASSIGN_MAX_CASES = 50_000
+
+
+def case_ids_for_bulk_assign(*, queryset: QuerySet[RenewalCase]) -> list[int]:
+    """The ids of a (scoped, filtered) case queryset that one bulk assignment may touch."""
+    return list(queryset.order_by().values_list("pk", flat=True)[:BULK_ASSIGN_MAX_CASES])
 
 
 def policy_list(*, user: "User") -> QuerySet[Policy]:
@@ -125,3 +157,47 @@ def case_documents(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
             }
         )
     return out
+
+
+def policy_find(
+    *, user: "User", policy_id: int | None = None, policy_number: str | None = None
+) -> Policy:
+    """A policy `user` may see, by id or else by number; PolicyNotFoundError otherwise."""
+    policies = policy_list(user=user)
+    if policy_id:
+        policy = policies.filter(pk=policy_id).first()
+    elif policy_number:
+        policy = policies.filter(policy_number=policy_number).first()
+    else:
+        policy = None
+    if policy is None:
+        raise PolicyNotFoundError(details={"policy_id": policy_id, "policy_number": policy_number})
+    return policy
+
+
+def policy_detail_get(*, user: "User", policy_id: int) -> tuple[Policy, list[RenewalCase]]:
+    """A policy `user` may see and its cases they may see (newest term first).
+    Raises Policy.DoesNotExist."""
+    policy = policy_list(user=user).get(pk=policy_id)
+    cases = list(case_list(user=user).filter(policy=policy).order_by("-renewal_date", "-id"))
+    return policy, cases
+
+
+def customer_detail_get(*, user: "User", customer_id: int) -> Customer:
+    """A customer `user` may see, with `visible_policies` and `visible_cases` set to the
+    policies and cases of theirs `user` may see. Raises Customer.DoesNotExist."""
+    customer = customer_list(user=user).get(pk=customer_id)
+    customer.visible_policies = list(
+        policy_list(user=user).filter(customer=customer).order_by("id")
+    )
+    customer.visible_cases = list(
+        case_list(user=user).filter(policy__customer=customer).order_by("-renewal_date", "-id")
+    )
+    return customer
+
+
+def branch_list() -> QuerySet:
+    """Every branch with its manager (GET /branches: branches are not scoped)."""
+    from accounts.models import Branch
+
+    return Branch.objects.select_related("manager").order_by("code")

@@ -16,7 +16,9 @@ from accounts import modules
 from renewals import lifecycle
 from renewals.errors import (
     CaseAssigneeInvalidError,
+    CaseAssignForbiddenError,
     CaseClosedError,
+    CaseCreateAssigneeForbiddenError,
     CaseDuplicateOpenError,
     CaseEscalationTargetInvalidError,
     CaseInvalidTransitionError,
@@ -47,6 +49,10 @@ def _is_manager(user: "User | None") -> bool:
         and user.is_authenticated
         and (user.is_superuser or user.role_name in (modules.ADMIN, modules.MANAGER))
     )
+
+
+def _is_agent(user: "User | None") -> bool:
+    return bool(user and user.is_authenticated and user.role_name == modules.AGENT)
 
 
 def _assignable_user(user_id: int, error: type) -> "User":
@@ -88,8 +94,15 @@ def case_create(
 ) -> RenewalCase:
     """Open a renewal case for an existing policy's current term (manual creation).
 
+    An agent's new case is theirs: without `assigned_to_id` it is assigned to them, and
+    assigning it to anybody else raises CaseCreateAssigneeForbiddenError (403 `forbidden`).
     Raises CaseDuplicateOpenError when the term already has an open case.
     """
+    if _is_agent(actor):
+        if assigned_to_id is None:
+            assigned_to_id = actor.pk  # an agent's own case stays visible to them
+        elif assigned_to_id != actor.pk:
+            raise CaseCreateAssigneeForbiddenError(details={"assigned_to": assigned_to_id})
     policy = Policy.objects.filter(pk=policy_id).first()
     if policy is None:
         raise PolicyNotFoundError(details={"policy_id": policy_id})
@@ -246,7 +259,9 @@ def case_assign(
     *, case_id: int, actor: "User", assigned_to_id: int, notes: str = ""
 ) -> RenewalCase:
     """Give the case to another person and notify them. Re-assigning to the same user is a
-    no-op (no event, no notification)."""
+    no-op (no event, no notification). Agents may not reassign (they escalate)."""
+    if _is_agent(actor):
+        raise CaseAssignForbiddenError()
     assignee = _assignable_user(assigned_to_id, CaseAssigneeInvalidError)
     with transaction.atomic():
         case = _lock_open(case_id)
@@ -431,8 +446,11 @@ def case_bulk_assign(
     """Assign many cases to one user, or round-robin over `agent_ids` (in the given order).
 
     `case_ids` must already be scoped to what the actor may see. Closed cases and cases
-    already with their target are skipped. Locks in pk order, in chunks.
+    already with their target are skipped. Locks in pk order, in chunks. Agents may not
+    reassign (CaseAssignForbiddenError).
     """
+    if _is_agent(actor):
+        raise CaseAssignForbiddenError("Agents cannot reassign cases.")
     error = CaseAssigneeInvalidError
     targets = (
         [_assignable_user(assigned_to_id, error)]

@@ -554,8 +554,11 @@ RENEWALS_ESCALATION_MAX_PER_RUN = env.int("RENEWALS_ESCALATION_MAX_PER_RUN", def
 # Dashboard figures are cached per scope + parameters; writes bump a version key.
 RENEWALS_DASHBOARD_CACHE_SECONDS = env.int("RENEWALS_DASHBOARD_CACHE_SECONDS", default=300)
 # Shared secret of the payment gateway: POST /webhooks/payments is signed with
-# HMAC-SHA256(secret, raw body) in the X-Signature header. Empty: every webhook is refused.
+# HMAC-SHA256(secret, "<X-Signature-Timestamp>.<raw body>") in the X-Signature header.
+# Empty: every webhook is refused.
 PAYMENT_WEBHOOK_SECRET = env("PAYMENT_WEBHOOK_SECRET", default="")
+# How far (seconds, either way) X-Signature-Timestamp may be from now: bounds replays.
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "CaseStatusEnum": "renewals.lifecycle.Status",

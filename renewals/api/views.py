@@ -352,6 +352,23 @@ class BranchListView(APIView):
         return Response([s.BranchSerializer(b).data for b in selectors.branch_list()])
 
 
+WEBHOOK_DESCRIPTION = """The payment gateway's signed events. No user authentication: every request
+is signed with the shared secret PAYMENT_WEBHOOK_SECRET.
+
+Signature scheme (replay-protected):
+
+1. The gateway takes the current unix time in seconds, `ts`, and sends it in
+   `X-Signature-Timestamp`.
+2. It computes `HMAC-SHA256(secret, ts + "." + raw_body)` over the exact bytes of the body and
+   sends the 64 lowercase or uppercase hex digits in `X-Signature` (`sha256=` prefix allowed).
+3. The server answers 401 `webhook_signature_invalid` when no secret is configured, when either
+   header is missing or malformed (the signature must be 64 hex digits, the timestamp ASCII
+   digits), when `ts` is more than PAYMENT_WEBHOOK_TOLERANCE_SECONDS (default 300) away from the
+   server's clock, or when the signature does not match (compared in constant time).
+
+Events are idempotent on the gateway's `reference`: a redelivery answers `duplicate`."""
+
+
 class PaymentWebhookView(APIView):
     """POST /webhooks/payments: the gateway's signed payment events (no user auth)."""
 
@@ -361,22 +378,39 @@ class PaymentWebhookView(APIView):
 
     @extend_schema(
         request=s.PaymentWebhookInputSerializer,
-        responses={200: s.PaymentWebhookResultSerializer},
+        responses={
+            200: s.PaymentWebhookResultSerializer,
+            401: OpenApiResponse(
+                description="`webhook_signature_invalid`: no secret configured, or the "
+                "signature or timestamp is missing, malformed, outside the tolerance or wrong."
+            ),
+        },
         parameters=[
             OpenApiParameter(
-                "X-Signature",
+                services.payments.SIGNATURE_HEADER,
                 location=OpenApiParameter.HEADER,
                 required=True,
-                description="hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET "
-                "(optionally prefixed `sha256=`).",
-            )
+                description="64 hex digits: HMAC-SHA256, keyed with PAYMENT_WEBHOOK_SECRET, of "
+                "`<X-Signature-Timestamp>.<raw body>` (optionally prefixed `sha256=`).",
+            ),
+            OpenApiParameter(
+                services.payments.TIMESTAMP_HEADER,
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="Unix seconds when the gateway signed the request; refused when "
+                "more than PAYMENT_WEBHOOK_TOLERANCE_SECONDS (default 300) from the server's "
+                "clock.",
+            ),
         ],
         summary="Payment gateway webhook",
+        description=WEBHOOK_DESCRIPTION,
     )
     def post(self, request: Request) -> Response:
         body = request.body  # raw bytes, read before DRF parses them
         services.webhook_signature_verify(
-            body=body, signature=request.headers.get(services.payments.SIGNATURE_HEADER, "")
+            body=body,
+            signature=request.headers.get(services.payments.SIGNATURE_HEADER, ""),
+            timestamp=request.headers.get(services.payments.TIMESTAMP_HEADER, ""),
         )
         try:
             raw = json.loads(body.decode("utf-8"))

@@ -8,6 +8,8 @@ an open case becomes `renewed` and its scheduled reminders are cancelled.
 import datetime as dt
 import hashlib
 import hmac
+import re
+import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -144,24 +146,44 @@ def payment_record(
 # --- Payment gateway webhook ------------------------------------------------------------------
 
 SIGNATURE_HEADER = "X-Signature"
+TIMESTAMP_HEADER = "X-Signature-Timestamp"
 SUCCESS_EVENTS = {"payment.succeeded", "payment.completed", "payment.captured"}
 FAILURE_EVENTS = {"payment.failed"}
+# A hex SHA-256 digest, ASCII only (a non-ASCII header never reaches the comparison).
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
+# Unix seconds, ASCII digits (str.isdigit() would also accept e.g. superscript digits).
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}", re.ASCII)
 
 
-def webhook_signature_verify(*, body: bytes, signature: str) -> None:
-    """HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET, hex; `sha256=` prefix allowed.
+def webhook_signature_verify(
+    *, body: bytes, signature: str, timestamp: str, now: float | None = None
+) -> None:
+    """Check a gateway request: `X-Signature` = hex HMAC-SHA256, keyed with
+    PAYMENT_WEBHOOK_SECRET, of `<X-Signature-Timestamp>.<raw body>` (a `sha256=` prefix is
+    allowed), the timestamp being unix seconds within PAYMENT_WEBHOOK_TOLERANCE_SECONDS of
+    now (either way) so a captured request cannot be replayed later.
 
-    Raises WebhookSignatureInvalidError (401) when missing, wrong, or no secret configured.
+    Only a well-formed 64-digit hex signature is compared, as bytes, with
+    hmac.compare_digest. Raises WebhookSignatureInvalidError (401) when no secret is
+    configured, or the signature or timestamp is missing, malformed, stale or wrong.
     """
     secret = settings.PAYMENT_WEBHOOK_SECRET
-    if not secret or not signature:
-        raise WebhookSignatureInvalidError()
-    given = signature.strip()
-    if given.lower().startswith("sha256="):
+    if not secret:
+        raise WebhookSignatureInvalidError(details={"reason": "not_configured"})
+    given = (signature or "").strip()
+    if given[:7].lower() == "sha256=":
         given = given[7:]
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, given.lower()):
-        raise WebhookSignatureInvalidError()
+    if not _HEX_DIGEST.fullmatch(given):
+        raise WebhookSignatureInvalidError(details={"reason": "signature_malformed"})
+    stamp = (timestamp or "").strip()
+    if not _UNIX_SECONDS.fullmatch(stamp):
+        raise WebhookSignatureInvalidError(details={"reason": "timestamp_missing"})
+    current = time.time() if now is None else now
+    if abs(current - int(stamp)) > settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS:
+        raise WebhookSignatureInvalidError(details={"reason": "timestamp_out_of_tolerance"})
+    expected = hmac.new(secret.encode(), stamp.encode("ascii") + b"." + body, hashlib.sha256)
+    if not hmac.compare_digest(expected.digest(), bytes.fromhex(given)):
+        raise WebhookSignatureInvalidError(details={"reason": "signature_mismatch"})
 
 
 def _match_case(*, case_number: str, policy_number: str) -> RenewalCase | None:

@@ -1,5 +1,3 @@
-import hashlib
-import hmac
 import json
 from decimal import Decimal
 
@@ -7,22 +5,9 @@ import pytest
 
 from renewals.models import CaseReminder, Payment, UnmatchedPayment
 from tests.renewals.factories import RenewalCaseFactory
+from tests.renewals.webhooks import WEBHOOK_URL, signed_post
 
 pytestmark = pytest.mark.django_db
-
-WEBHOOK_URL = "/api/v1/webhooks/payments"
-
-
-def signed_post(client, secret, payload):
-    body = json.dumps(payload).encode()
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return client.generic(
-        "POST",
-        WEBHOOK_URL,
-        body,
-        content_type="application/json",
-        HTTP_X_SIGNATURE=signature,
-    )
 
 
 def test_partial_payment_keeps_case_open(agent_client, agent_case):

@@ -4,7 +4,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -49,6 +49,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        # Django's DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES guard (a SuspiciousOperation) fires
+        # while DRF parses the body; it is the client's input, not a server error.
+        exc = DomainError(
+            "The request has too many fields or files.", code="too_many_fields", status_code=400
+        )
     elif isinstance(exc, RequestDataTooBig):
         exc = DomainError(
             "The request body is too large.", code="payload_too_large", status_code=413

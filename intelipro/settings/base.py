@@ -247,6 +247,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["intelipro.api.throttling.GeneralRateThrottle"],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "EXCEPTION_HANDLER": "intelipro.api.exceptions.exception_handler",
+    "DEFAULT_METADATA_CLASS": "intelipro.api.metadata.Metadata",
     "DEFAULT_SCHEMA_CLASS": "intelipro.api.schema.EnvelopeAutoSchema",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,  # money as JSON numbers, as the spec shows it

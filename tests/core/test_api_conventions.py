@@ -283,3 +283,27 @@ def test_a_limit_above_the_cap_is_served_as_the_cap(admin_client):
 
     assert response.status_code == 200
     assert response.json()["data"]["pagination"]["per_page"] == 100
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/api/v1/notifications/mark-all-read", "/api/v1/cases/bulk-assign", "/api/v1/cases"]
+)
+def test_options_describes_the_endpoint_without_a_500(admin_client, url):
+    response = admin_client.options(url)
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert set(data) == {"name", "description", "renders", "parses"}
+    assert "application/json" in data["parses"]
+
+
+@pytest.mark.django_db
+def test_a_form_with_too_many_fields_is_a_400_not_a_500(admin_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    fields = {"case_ids": [str(n) for n in range(50)], "assigned_to": "1"}
+
+    response = admin_client.post("/api/v1/cases/bulk-assign", fields, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "too_many_fields"

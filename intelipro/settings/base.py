@@ -350,6 +350,8 @@ else:
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The exchange tables; kombu's default is ./control, relative to the working directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

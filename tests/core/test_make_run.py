@@ -28,6 +28,7 @@ def test_run_stack_embedded_serves_health_with_worker_and_stops_on_ctrl_c(tmp_pa
         DJANGO_SETTINGS_MODULE="intelipro.settings.local",
         DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
         CELERY_BROKER_URL="filesystem://",
+        CELERY_BROKER_DIR=str(tmp_path / "broker"),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
@@ -62,5 +63,9 @@ def test_run_stack_embedded_serves_health_with_worker_and_stops_on_ctrl_c(tmp_pa
 
     assert proc.returncode == 0, output[-2000:]
     assert "Stopped" in output
+    # Every folder of the filesystem broker, its exchange tables included, is under the
+    # broker directory (var/celery by default), never in the working directory.
+    assert (tmp_path / "broker" / "control" / "celery.pidbox.exchange").is_file()
+    assert not (ROOT / "control").exists()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()

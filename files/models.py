@@ -142,7 +142,3 @@ class File(TimeStampedModel):
     @property
     def storage_key(self) -> str:
         return self.file_path
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None

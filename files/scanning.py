@@ -185,10 +185,6 @@ def configured_scanners() -> list[Scanner]:
     return scanners
 
 
-def antivirus_configured() -> bool:
-    return bool(settings.CLAMAV_URL)
-
-
 def scan_stream(stream: IO[bytes]) -> ScanResult:
     """Run every configured scanner; the first detection wins. Raises ScannerUnavailableError."""
     engines = []

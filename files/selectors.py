@@ -36,8 +36,3 @@ def file_list(
     if entity_id is not None:
         qs = qs.filter(entity_id=entity_id)
     return qs.order_by("created_at", "id")
-
-
-def file_get(*, user: "User", file_id: int) -> File:
-    """One live file `user` may see; raises File.DoesNotExist (→ 404) otherwise."""
-    return file_list(user=user).get(pk=file_id)

@@ -48,10 +48,6 @@ def content_delete(key: str) -> None:
         files_storage().delete(key)
 
 
-def content_exists(key: str) -> bool:
-    return files_storage().exists(key)
-
-
 def presigned_download_url(*, key: str, file_name: str, content_type: str) -> str:
     """A short-lived S3 URL whose response carries our name and type (not S3's)."""
     from core.downloads import content_disposition

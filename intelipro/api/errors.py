@@ -32,26 +32,3 @@ class NotFoundError(DomainError):
     code = "not_found"
     status_code = 404
     message = "Not found."
-
-
-class ConflictError(DomainError):
-    code = "conflict"
-    status_code = 409
-
-
-class InvalidInputError(DomainError):
-    code = "invalid_input"
-    status_code = 400
-    message = "The request is invalid."
-
-
-class PayloadTooLargeError(DomainError):
-    code = "payload_too_large"
-    status_code = 413
-    message = "The request body is too large."
-
-
-class UnsupportedMediaTypeError(DomainError):
-    code = "unsupported_media_type"
-    status_code = 415
-    message = "Unsupported media type."

@@ -116,13 +116,3 @@ class GeneralRateThrottle(CacheRateThrottle):
 
 class UploadRateThrottle(CacheRateThrottle):
     scope = "upload"
-
-
-class AIQueryRateThrottle(CacheRateThrottle):
-    scope = "ai_queries"
-
-
-class LoginRateThrottle(CacheRateThrottle):
-    """Every login attempt per IP (failed attempts per account are counted by accounts)."""
-
-    scope = "login"

@@ -167,10 +167,6 @@ class RenewalCase(TimeStampedModel):
     def __str__(self) -> str:
         return self.case_number
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in lifecycle.OPEN_STATUSES
-
 
 class CaseEvent(models.Model):
     """One entry of a case's timeline: when, who (or the System), what, and old/new values."""

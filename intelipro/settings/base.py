@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
     "channels",
     "django_celery_beat",
     "django_otp",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "intelipro.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -287,13 +289,30 @@ SPECTACULAR_SETTINGS = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-# The spec's "Security Headers"; SecurityHeadersMiddleware sets them on every response.
-SECURITY_HEADERS = {
-    "X-XSS-Protection": "1; mode=block",
-    "Content-Security-Policy": env(
-        "CONTENT_SECURITY_POLICY",
-        default="default-src 'self'; script-src 'self' 'unsafe-inline'",
-    ),
+# The spec's "Security Headers" that neither Django nor django-csp sets (Django dropped
+# X-XSS-Protection in 4.0); SecurityHeadersMiddleware adds them to every response.
+SECURITY_HEADERS = {"X-XSS-Protection": "1; mode=block"}
+
+
+def _csp_directives(policy: str) -> dict[str, list[str] | bool]:
+    """The policy string of CONTENT_SECURITY_POLICY as django-csp's DIRECTIVES:
+    "default-src 'self'; upgrade-insecure-requests" -> {"default-src": ["'self'"], ...: True}."""
+    directives: dict[str, list[str] | bool] = {}
+    for part in policy.split(";"):
+        if words := part.split():
+            directives[words[0]] = words[1:] or True
+    return directives
+
+
+# The spec's Content-Security-Policy, written by django-csp's CSPMiddleware. The variable
+# keeps the header's own syntax, so operators paste a policy as browsers read it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": _csp_directives(
+        env(
+            "CONTENT_SECURITY_POLICY",
+            default="default-src 'self'; script-src 'self' 'unsafe-inline'",
+        )
+    )
 }
 SECURE_HSTS_SECONDS = 0  # production.py turns HSTS on behind TLS
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.urls import URLPattern, re_path
-from rest_framework.routers import DefaultRouter, SimpleRouter
+from rest_framework.routers import SimpleRouter
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -22,6 +22,3 @@ def path(route: str, view: Callable, name: str | None = None, **kwargs: Any) -> 
     r"users/(?P<pk>[0-9]+)/activate".
     """
     return re_path(rf"^{route.strip('/')}/?$", view, kwargs or None, name=name)
-
-
-__all__ = ["DefaultRouter", "OptionalSlashRouter", "path"]

@@ -45,8 +45,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
 ]
-# Intelipro apps, one per domain. URLs (<app>/api/urls.py) and websocket routes
-# (<app>/routing.py) of each are mounted automatically by intelipro/urls.py and asgi.py.
+# Intelipro apps, one per domain. intelipro/urls.py mounts each app's <app>/api/urls.py by
+# name; asgi.py mounts the websocket routes of every app with a <app>/routing.py.
 PROJECT_APPS = ["core", "accounts", "renewals", "uploads", "files", "notifications"]
 INSTALLED_APPS += PROJECT_APPS
 
@@ -489,9 +489,6 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
-
-# --- Admin branding -----------------------------------------------------------------------
-ADMIN_SITE_HEADER = "Intelipro Operations"
 
 # --- Demo ---------------------------------------------------------------------------------
 DEMO_ADMIN_EMAIL = env("DEMO_ADMIN_EMAIL", default="admin@intelipro.local")

@@ -108,7 +108,8 @@ class NotificationViewSet(
     )
     @action(detail=False, methods=["put", "post"], url_path="mark-all-read")
     def mark_all_read(self, request: Request) -> Response:
-        payload = MarkAllReadInputSerializer(data=request.data or {})
+        # No body means "all"; a JSON body that is not an object (null, a list) is a 400.
+        payload = MarkAllReadInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         updated = notification_mark_all_read(user=request.user, type=payload.validated_data["type"])
         unread = selectors.notification_unread_count(user_id=request.user.pk)

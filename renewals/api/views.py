@@ -437,7 +437,12 @@ class DashboardBaseView(APIView):
 
 
 DASHBOARD_PARAMS = [
-    OpenApiParameter("date_range", str, enum=["week", "month", "custom"]),
+    OpenApiParameter(
+        "date_range",
+        str,
+        enum=["", "week", "month", "custom"],
+        description="Empty: the endpoint's default range (all time; trends: week).",
+    ),
     OpenApiParameter(
         "start_date", str, description="YYYY-MM-DD, required for custom (alone: implies it)"
     ),

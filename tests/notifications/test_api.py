@@ -478,3 +478,22 @@ def test_push_subscriptions_list_gives_the_vapid_key(agent_user, agent_client, s
 
     assert data["vapid_public_key"] == "BPUBLIC"
     assert len(data["subscriptions"]) == 1
+
+
+def test_mark_all_read_refuses_a_json_body_that_is_not_an_object(client_for):
+    user = UserFactory(role="agent")
+
+    response = client_for(user).put(
+        "/api/v1/notifications/mark-all-read", data="null", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_mark_all_read_without_a_body_marks_everything(client_for):
+    user = UserFactory(role="agent")
+
+    response = client_for(user).post("/api/v1/notifications/mark-all-read")
+
+    assert response.status_code == 200

@@ -196,8 +196,10 @@ def case_update(*, case_id: int, actor: "User", data: dict[str, Any]) -> Renewal
                 kind=CaseEvent.Kind.UPDATED,
                 actor=actor,
                 action="Renewal amount changed",
-                old_value={"renewal_amount": old_amount},
-                new_value={"renewal_amount": case.renewal_amount},
+                # Money as strings in the JSON columns (as payment events do): exact, and a
+                # Decimal is not JSON.
+                old_value={"renewal_amount": None if old_amount is None else str(old_amount)},
+                new_value={"renewal_amount": str(case.renewal_amount)},
             )
         if data.get("payment_method") and data["payment_method"] != case.payment_method:
             case.payment_method = data["payment_method"]

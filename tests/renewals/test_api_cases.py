@@ -616,3 +616,16 @@ def test_detail_lists_case_documents_with_download_url(agent_client, agent_case)
         }
     ]
     assert documents[0]["uploaded_at"]
+
+
+def test_put_renewal_amount_is_saved_and_in_the_timeline(agent_client, agent_case):
+    """Was a 500: the old and new amounts (Decimals) went into the event's JSON columns."""
+    response = agent_client.put(detail_url(agent_case), {"renewal_amount": 26500.5}, format="json")
+
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert data["renewal_amount"] == 26500.5
+    entry = data["timeline"][-1]
+    assert entry["action"] == "Renewal amount changed"
+    assert entry["old_value"] == {"renewal_amount": "25000.00"}
+    assert entry["new_value"] == {"renewal_amount": "26500.50"}

@@ -6,7 +6,6 @@ embedded mode, starts the in-process Celery worker and beat (intelipro.embedded)
 
 import asyncio
 import gc
-import importlib.util
 import os
 from typing import Any
 
@@ -21,15 +20,6 @@ from django.conf import settings  # noqa: E402
 
 from intelipro.bodylimit import BodySizeLimitMiddleware  # noqa: E402
 from intelipro.realtime import register_server_loop  # noqa: E402
-
-
-def _websocket_patterns() -> list:
-    """Websocket routes of every app that has a routing module (notifications/routing.py)."""
-    patterns: list = []
-    for app in settings.PROJECT_APPS:
-        if importlib.util.find_spec(f"{app}.routing") is not None:
-            patterns += importlib.import_module(f"{app}.routing").websocket_urlpatterns
-    return patterns
 
 
 class TokenSocketOriginValidator(OriginValidator):
@@ -54,8 +44,11 @@ def _allowed_socket_origins() -> list[str]:
 def _websocket_app() -> Any:
     from intelipro.ws_auth import JWTAuthMiddlewareStack
 
+    # Every websocket route of the product, app by app (as intelipro/urls.py for HTTP).
+    from notifications.routing import websocket_urlpatterns  # /ws/notifications/
+
     return TokenSocketOriginValidator(
-        JWTAuthMiddlewareStack(URLRouter(_websocket_patterns())), _allowed_socket_origins()
+        JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)), _allowed_socket_origins()
     )
 
 

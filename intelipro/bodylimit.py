@@ -13,6 +13,8 @@ from typing import Any
 
 from django.conf import settings
 
+from intelipro.api.exceptions import error_body
+
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -29,14 +31,7 @@ def limit_for(path: str) -> tuple[int, str]:
 
 async def _reject(send: Send, code: str, limit: int) -> None:
     body = json.dumps(
-        {
-            "success": False,
-            "error": {
-                "code": code,
-                "message": "The request body is larger than the limit.",
-                "details": {"max_size": limit},
-            },
-        }
+        error_body(code, "The request body is larger than the limit.", {"max_size": limit})
     ).encode()
     await send(
         {

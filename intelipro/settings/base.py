@@ -45,8 +45,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
 ]
-# Intelipro apps, one per domain. intelipro/urls.py mounts each app's <app>/api/urls.py by
-# name; asgi.py mounts the websocket routes of every app with a <app>/routing.py.
+# Intelipro apps, one per domain. intelipro/urls.py mounts each app's <app>/api/urls.py and
+# intelipro/asgi.py each app's websocket routes (<app>/routing.py), by name.
 PROJECT_APPS = ["core", "accounts", "renewals", "uploads", "files", "notifications"]
 INSTALLED_APPS += PROJECT_APPS
 

@@ -7,6 +7,7 @@ Nothing here imports the API layer, so services and selectors may use it too.
 from decimal import Decimal
 from typing import Any
 
+from core.formats import iso_datetime
 from renewals.models import CaseEvent, Policy
 
 
@@ -14,13 +15,6 @@ def money(value: Decimal | None) -> float | int | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-def dt_iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def user_ref(user: Any, *, email: bool = False) -> dict[str, Any] | None:
@@ -66,14 +60,14 @@ def case_list_item(row: dict[str, Any]) -> dict[str, Any]:
         "payment_status": row["payment_status"],
         "assigned_to": assignee,
         "renewal_date": row["renewal_date"].isoformat(),
-        "created_at": dt_iso(row["created_at"]),
+        "created_at": iso_datetime(row["created_at"]),
     }
 
 
 def timeline_entry(event: CaseEvent) -> dict[str, Any]:
     return {
         "id": event.pk,
-        "date": dt_iso(event.created_at),
+        "date": iso_datetime(event.created_at),
         "action": event.action,
         "user": (event.actor.full_name or event.actor.email) if event.actor else "System",
         "details": event.details,

@@ -9,12 +9,12 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.formats import iso_datetime
 from renewals import lifecycle
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
 from renewals.payloads import (
     branch_ref,
     case_list_item,
-    dt_iso,
     money,
     policy_type_label,
     timeline_entry,
@@ -142,9 +142,9 @@ class PaymentSerializer(serializers.Serializer):
             "amount": money(payment.amount),
             "method": payment.method,
             "reference": payment.reference,
-            "paid_at": dt_iso(payment.paid_at),
+            "paid_at": iso_datetime(payment.paid_at),
             "source": payment.source,
-            "created_at": dt_iso(payment.created_at),
+            "created_at": iso_datetime(payment.created_at),
         }
 
 
@@ -209,24 +209,24 @@ class CaseDetailSerializer(serializers.Serializer):
             "amount_paid": money(case.amount_paid),
             "payment_status": case.payment_status,
             "payment_method": case.payment_method,
-            "payment_date": dt_iso(case.payment_date),
+            "payment_date": iso_datetime(case.payment_date),
             "assigned_to": user_ref(case.assigned_to, email=True),
             "escalated_to": user_ref(case.escalated_to, email=True),
             "escalation_reason": case.escalation_reason,
-            "escalated_at": dt_iso(case.escalated_at),
+            "escalated_at": iso_datetime(case.escalated_at),
             "communication_attempts": case.communication_attempts,
-            "last_contact_date": dt_iso(case.last_contact_date),
+            "last_contact_date": iso_datetime(case.last_contact_date),
             "notes": case.notes,
             "lost_reason": case.lost_reason,
             "lost_reason_detail": case.lost_reason_detail,
-            "closed_at": dt_iso(case.closed_at),
+            "closed_at": iso_datetime(case.closed_at),
             "batch_id": case.batch_id,
             "allowed_transitions": sorted(lifecycle.TRANSITIONS.get(case.status, ())),
             "timeline": [timeline_entry(e) for e in case.events.all()],
             "payments": [PaymentSerializer().to_representation(p) for p in case.payments.all()],
             "documents": self.context.get("documents", []),
-            "created_at": dt_iso(case.created_at),
-            "updated_at": dt_iso(case.updated_at),
+            "created_at": iso_datetime(case.created_at),
+            "updated_at": iso_datetime(case.updated_at),
         }
 
 
@@ -432,7 +432,7 @@ class PolicySerializer(serializers.Serializer):
             "grace_period_days": policy.grace_period_days,
             "agent": user_ref(policy.agent),
             "branch": branch_ref(policy.branch),
-            "created_at": dt_iso(policy.created_at),
+            "created_at": iso_datetime(policy.created_at),
         }
 
 

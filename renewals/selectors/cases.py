@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from accounts import modules
 from accounts.permissions import scope_queryset
+from core.formats import iso_datetime
 from renewals.errors import PolicyNotFoundError
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
-from renewals.payloads import dt_iso
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -153,7 +153,7 @@ def case_documents(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
                 "id": f.pk,
                 "name": f.original_name,
                 "url": reverse("api:files:file-download", kwargs={"pk": f.pk}),
-                "uploaded_at": dt_iso(f.created_at),
+                "uploaded_at": iso_datetime(f.created_at),
             }
         )
     return out

@@ -20,9 +20,9 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
+from core.formats import iso_datetime
 from renewals import lifecycle
 from renewals.models import RenewalCase
-from renewals.payloads import dt_iso
 from renewals.selectors.cases import case_list, sees_everything
 from renewals.services.cache import dashboard_cache_version
 
@@ -291,7 +291,7 @@ def dashboard_batch_status(
                     "batchStatus": batch["status"],
                     "totalRecords": batch["total_records"],
                     "totalCases": agg.get("total", 0),
-                    "uploadedAt": dt_iso(batch["created_at"]),
+                    "uploadedAt": iso_datetime(batch["created_at"]),
                 }
             )
         return out

@@ -1,6 +1,6 @@
 """Reads of uploads."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -49,4 +49,16 @@ def upload_batch_get(*, user: "User", batch_id: int) -> UploadBatch | None:
         .select_related("uploaded_by", "reviewed_by")
         .filter(pk=batch_id)
         .first()
+    )
+
+
+def upload_batch_latest(*, limit: int, among: QuerySet | None = None) -> list[dict[str, Any]]:
+    """The newest batches as plain dicts (id, file_name, status, total_records, created_at),
+    for other apps' overviews (the renewals dashboard). `among` limits them to a subquery
+    of batch ids (e.g. the batches of the cases a user may see); scope is the caller's."""
+    qs = UploadBatch.objects.all() if among is None else UploadBatch.objects.filter(pk__in=among)
+    return list(
+        qs.order_by("-created_at", "-id").values(
+            "id", "file_name", "status", "total_records", "created_at"
+        )[:limit]
     )

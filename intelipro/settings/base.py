@@ -632,11 +632,6 @@ UPLOAD_TASK_TIME_BUDGET_SECONDS = env.int("UPLOAD_TASK_TIME_BUDGET_SECONDS", def
 UPLOAD_ERROR_LOG_LIMIT = env.int("UPLOAD_ERROR_LOG_LIMIT", default=1000)
 UPLOAD_STATUS_ERRORS_LIMIT = env.int("UPLOAD_STATUS_ERRORS_LIMIT", default=100)
 UPLOAD_STORAGE_PREFIX = env("UPLOAD_STORAGE_PREFIX", default="uploads/batches")
-# Fault injection for the crash-safety tests: after this many committed chunks the worker
-# of a writing pass dies ("exit": os._exit, like kill -9) or raises UploadCrashSimulated
-# ("raise"). 0 = off.
-UPLOAD_TEST_CRASH_AFTER_CHUNKS = env.int("UPLOAD_TEST_CRASH_AFTER_CHUNKS", default=0)
-UPLOAD_TEST_CRASH_MODE = env("UPLOAD_TEST_CRASH_MODE", default="raise")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UploadBatchStatusEnum"] = (
     "uploads.models.UploadBatch.Status"
 )

@@ -243,23 +243,12 @@ def dashboard_batch_status(
     *, user: "User", params: DashboardParams, limit: int = 10
 ) -> list[dict[str, Any]]:
     """Latest upload batches with their cases' outcome counts and money (scoped)."""
-    from uploads.models import UploadBatch
+    from uploads.selectors import upload_batch_latest
 
     def compute() -> list[dict[str, Any]]:
         cases = _base(user, params, dated=False).filter(batch__isnull=False)
-        if sees_everything(user):
-            batches = list(
-                UploadBatch.objects.order_by("-created_at", "-id").values(
-                    "id", "file_name", "status", "total_records", "created_at"
-                )[:limit]
-            )
-        else:
-            visible = cases.values("batch_id")
-            batches = list(
-                UploadBatch.objects.filter(pk__in=visible)
-                .order_by("-created_at", "-id")
-                .values("id", "file_name", "status", "total_records", "created_at")[:limit]
-            )
+        among = None if sees_everything(user) else cases.values("batch_id")
+        batches = upload_batch_latest(limit=limit, among=among)
         ids = [b["id"] for b in batches]
         outstanding = Greatest(Coalesce(F("renewal_amount"), ZERO) - F("amount_paid"), ZERO)
         aggregates = {

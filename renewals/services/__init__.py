@@ -14,6 +14,13 @@ from renewals.services.cases import (
     case_update,
 )
 from renewals.services.events import case_event_add
+from renewals.services.imports import (
+    ImportBatch,
+    ImportResult,
+    ImportRow,
+    import_batch_open,
+    import_rows,
+)
 from renewals.services.numbering import case_number_format, case_numbers_allocate
 from renewals.services.payments import (
     payment_record,
@@ -32,6 +39,9 @@ from renewals.services.transitions import case_reminders_cancel, case_transition
 __all__ = [
     "CONTACT_CHANNELS",
     "CONTACT_OUTCOMES",
+    "ImportBatch",
+    "ImportResult",
+    "ImportRow",
     "case_assign",
     "case_bulk_assign",
     "case_contact_attempt_record",
@@ -51,6 +61,8 @@ __all__ = [
     "cases_lapse",
     "dashboard_cache_bump",
     "dashboard_cache_version",
+    "import_batch_open",
+    "import_rows",
     "payment_record",
     "payment_webhook_process",
     "unmatched_payment_resolve",

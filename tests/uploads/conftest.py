@@ -51,6 +51,15 @@ def post_upload(uploader_client, django_capture_on_commit_callbacks) -> Callable
 
 
 @pytest.fixture
+def crash(monkeypatch):
+    """Crash injection: `crash.arm(n)` makes the next writing run die after n committed
+    chunks (tests/uploads/crash.py); `crash.disarm()` turns it off."""
+    from tests.uploads.crash import install
+
+    return install(monkeypatch)
+
+
+@pytest.fixture
 def batch_status(uploader_client) -> Callable[[int], dict]:
     def get(batch_id: int, client=None) -> dict:
         url = reverse("api:uploads:batch-status", kwargs={"pk": batch_id})

@@ -42,7 +42,9 @@ def _database_url() -> str:
     )
 
 
-def _start_worker(tmp_path: Path, **extra: str) -> subprocess.Popen:
+def _start_worker(tmp_path: Path, crash_after_chunks: int = 0) -> subprocess.Popen:
+    """A real worker; with crash_after_chunks it exits like kill -9 after that many
+    committed writing chunks (tests/uploads/crash.py, test-only)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "intelipro.settings.test",
@@ -52,17 +54,17 @@ def _start_worker(tmp_path: Path, **extra: str) -> subprocess.Popen:
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "UPLOAD_CHUNK_SIZE": "5",
         "LOG_LEVEL": "WARNING",
-        **extra,
     }
     log = (tmp_path / f"worker-{time.monotonic_ns()}.log").open("w")
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "celery",
-            "-A",
-            "intelipro",
-            "worker",
+            *(
+                ("tests.uploads.crash", str(crash_after_chunks))
+                if crash_after_chunks
+                else ("celery", "-A", "intelipro", "worker")
+            ),
             "-P",
             "solo",
             "--without-heartbeat",
@@ -167,9 +169,7 @@ def test_real_worker_processes_an_upload(real_broker, upload_client, tmp_path):
 
 
 def test_worker_killed_mid_file_resumes_on_retry(real_broker, upload_client, tmp_path):
-    doomed = _start_worker(
-        tmp_path, UPLOAD_TEST_CRASH_AFTER_CHUNKS="1", UPLOAD_TEST_CRASH_MODE="exit"
-    )
+    doomed = _start_worker(tmp_path, crash_after_chunks=1)
     try:
         batch_id = _post(upload_client, csv_bytes(rows(12)))
         _wait(lambda: doomed.poll() is not None)

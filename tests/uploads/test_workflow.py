@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from renewals.models import CaseEvent, Customer, Policy, RenewalCase
+from tests.uploads.crash import UploadCrashSimulated
 from tests.uploads.files import csv_bytes, row, rows
 from uploads.models import UploadBatch, UploadRowError
 from uploads.services import upload_batch_process, upload_batches_requeue_stuck
-from uploads.services.pipeline import UploadCrashSimulated
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def _crash_file() -> bytes:
 
 
 def test_resume_after_a_crash_between_chunks_gives_identical_results(
-    post_upload, uploader_client, agents, settings, django_capture_on_commit_callbacks
+    post_upload, uploader_client, agents, settings, crash, django_capture_on_commit_callbacks
 ):
     settings.UPLOAD_CHUNK_SIZE = 5
     content = _crash_file()
@@ -197,27 +197,29 @@ def test_resume_after_a_crash_between_chunks_gives_identical_results(
     for model in (CaseEvent, RenewalCase, Policy, Customer):
         model.objects.all().delete()
 
-    settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS = 2
+    crash.arm(2)
     with pytest.raises(UploadCrashSimulated):
         post_upload(content)
     crashed = UploadBatch.objects.exclude(pk=reference_id).get()
     assert (crashed.status, crashed.next_row) == ("processing", 10)
     assert Policy.objects.count() == 9  # rows 1-10 minus the bad row 4
 
-    settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS = 0
+    crash.disarm()
     response = _action(uploader_client, "retry", crashed.pk, django_capture_on_commit_callbacks)
 
     assert response.status_code == 200
     assert (_snapshot(), _batch_result(crashed.pk)) == reference
 
 
-def test_redelivered_task_resumes_and_a_finished_batch_is_left_alone(post_upload, agents, settings):
+def test_redelivered_task_resumes_and_a_finished_batch_is_left_alone(
+    post_upload, agents, settings, crash
+):
     settings.UPLOAD_CHUNK_SIZE = 5
-    settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS = 1
+    crash.arm(1)
     with pytest.raises(UploadCrashSimulated):
         post_upload(csv_bytes(rows(12)))
     batch = UploadBatch.objects.get()
-    settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS = 0
+    crash.disarm()
 
     assert upload_batch_process(batch_id=batch.pk) == "done"
     assert upload_batch_process(batch_id=batch.pk) == "skipped"
@@ -243,13 +245,13 @@ def test_retry_of_a_completed_batch_is_a_conflict(
 
 
 def test_beat_job_requeues_a_stuck_batch(
-    post_upload, agents, settings, django_capture_on_commit_callbacks
+    post_upload, agents, settings, crash, django_capture_on_commit_callbacks
 ):
     settings.UPLOAD_CHUNK_SIZE = 5
-    settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS = 1
+    crash.arm(1)
     with pytest.raises(UploadCrashSimulated):
         post_upload(csv_bytes(rows(12)))
-    settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS = 0
+    crash.disarm()
     UploadBatch.objects.update(progress_at=timezone.now() - timedelta(hours=1))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -261,9 +263,9 @@ def test_beat_job_requeues_a_stuck_batch(
     assert RenewalCase.objects.count() == 12
 
 
-def test_beat_job_leaves_a_batch_with_recent_progress_alone(post_upload, agents, settings):
+def test_beat_job_leaves_a_batch_with_recent_progress_alone(post_upload, agents, settings, crash):
     settings.UPLOAD_CHUNK_SIZE = 5
-    settings.UPLOAD_TEST_CRASH_AFTER_CHUNKS = 1
+    crash.arm(1)
     with pytest.raises(UploadCrashSimulated):
         post_upload(csv_bytes(rows(12)))
 

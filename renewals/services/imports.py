@@ -1,0 +1,329 @@
+"""Batch import: what a validated file row means for a customer, a policy and a renewal case.
+
+The upload pipeline (uploads) reads files, validates rows and tracks batches; it hands each
+chunk of validated rows to `import_rows` as plain data (`ImportRow`) and gets plain data back
+(`ImportResult`). This module decides the rest, set-based, with a constant number of queries
+per chunk: which customer and policy a row is (matching), what changed, upserts of customers
+and policies, one case per policy term with its number and its `created` event, and the
+dashboard cache bump once the chunk commits. Nothing here knows upload models; the batch is
+only an id (the cases' provenance).
+
+Two passes use it: a validation pass (`write=False`: dry runs, and before writes when
+maker-checker approval may be needed) matches and counts but writes nothing; a writing pass
+(`write=True`) also writes. State that spans chunks of one run (customers already counted,
+round-robin turns) lives on the `ImportBatch` the caller keeps between chunks.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from intelipro.db import in_values
+from renewals.models import CaseEvent, Customer, Policy, RenewalCase
+from renewals.services.bulk import rows_copy, rows_insert_new, rows_upsert
+from renewals.services.cache import dashboard_cache_bump
+from renewals.services.numbering import case_numbers_allocate
+
+CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "address")
+# Optional customer details: a blank cell keeps what we already know.
+CUSTOMER_KEEP_IF_BLANK = ("email", "phone", "date_of_birth", "address")
+POLICY_FIELDS = (
+    "customer_id",
+    "policy_type",
+    "premium_amount",
+    "start_date",
+    "end_date",
+    "renewal_date",
+    "agent_id",
+    "branch_id",
+)
+# Counters of ImportResult.summary; a caller sums them over chunks.
+SUMMARY_COUNTERS = (
+    "customers_new",
+    "customers_changed",
+    "policies_new",
+    "policies_changed",
+    "policies_unchanged",
+    "cases_new",
+    "cases_existing",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One validated file row. `values` holds: policy_number, customer_code, first_name,
+    last_name, email, phone, date_of_birth, address, policy_type, premium_amount,
+    renewal_amount, start_date, end_date, renewal_date, priority, agent_id (or None),
+    branch_id (or None)."""
+
+    number: int  # the row number the uploader sees (1-based after the header)
+    values: Mapping[str, Any]
+
+
+@dataclass
+class ImportBatch:
+    """One batch's import as renewals sees it: plain ids, and the state kept across chunks.
+
+    Open it with `import_batch_open` once per run and pass it to every `import_rows` call.
+    """
+
+    batch_id: int
+    uploader_id: int | None
+    default_branch_id: int | None  # a new policy without a branch goes to the uploader's
+    pools: dict[int, list[int]]  # branch id -> active agents, for round-robin assignment
+    round_robin: dict[str, int] = field(default_factory=dict)  # branch id -> next turn
+    seen_customers: set[str] = field(default_factory=set)  # counted as new already
+
+
+@dataclass
+class ImportResult:
+    """What one chunk meant: SUMMARY_COUNTERS plus premium movement and round-robin state."""
+
+    summary: dict[str, Any]
+
+
+def import_batch_open(
+    *, batch_id: int, uploader_id: int | None, round_robin: Mapping[str, int] | None = None
+) -> ImportBatch:
+    """Load what a run over a batch needs besides its rows (one query for the agent pools).
+
+    `round_robin` is the state a previous run stored (resumed batches continue the turns).
+    """
+    from accounts import modules
+    from accounts.models import User
+
+    pools: dict[int, list[int]] = {}
+    agents = (
+        User.objects.filter(
+            status=User.Status.ACTIVE, role__name=modules.AGENT, branch__isnull=False
+        )
+        .order_by("id")
+        .values_list("id", "branch_id")
+    )
+    for agent_id, branch_id in agents:
+        pools.setdefault(branch_id, []).append(agent_id)
+    default_branch_id = None
+    if uploader_id is not None:
+        default_branch_id = (
+            User.objects.filter(pk=uploader_id).values_list("branch_id", flat=True).first()
+        )
+    return ImportBatch(
+        batch_id=batch_id,
+        uploader_id=uploader_id,
+        default_branch_id=default_branch_id,
+        pools=pools,
+        round_robin=dict(round_robin or {}),
+    )
+
+
+def _round_robin_pick(batch: ImportBatch, branch_id: int | None) -> int | None:
+    pool = batch.pools.get(branch_id) if branch_id else None
+    if not pool:
+        return None
+    key = str(branch_id)
+    turn = batch.round_robin.get(key, 0)
+    batch.round_robin[key] = turn + 1
+    return pool[turn % len(pool)]
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+def customers_match(*, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The existing customers that file rows name, by customer code: {code: {id, fields}}.
+
+    The one place that finds and reads back the customers of a chunk (one query), so that
+    how customers are matched and compared (e.g. by a keyed hash of email and phone once
+    those are encrypted) changes here only.
+    """
+    rows = (
+        Customer.objects.filter(customer_code__in=in_values(list(codes), "text"))
+        .order_by()
+        .values_list("customer_code", "id", *CUSTOMER_FIELDS)
+    )
+    return {
+        row[0]: {"id": row[1], **dict(zip(CUSTOMER_FIELDS, row[2:], strict=True))} for row in rows
+    }
+
+
+def policies_match(*, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The existing policies that file rows name, by policy number (one query)."""
+    rows = (
+        Policy.objects.filter(policy_number__in=in_values(list(numbers), "text"))
+        .order_by()
+        .values_list("policy_number", "id", *POLICY_FIELDS)
+    )
+    return {
+        row[0]: {"id": row[1], **dict(zip(POLICY_FIELDS, row[2:], strict=True))} for row in rows
+    }
+
+
+# --- the import -----------------------------------------------------------------------------
+
+
+def import_rows(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> ImportResult:
+    """Match one chunk of validated rows and, when `write`, upsert customers and policies and
+    open one case per new policy term (numbered, with its `created` event).
+
+    Runs in the caller's transaction when there is one (uploads commits the chunk, its
+    checkpoint and its counters together), in its own otherwise. Queries per chunk are
+    constant. Customers: the last row of a customer in the chunk wins; a blank optional
+    detail keeps what we know. Policies: one row per policy number (the caller refuses
+    duplicates). Cases: one per (policy, renewal_date), open or closed, ever.
+    """
+    with transaction.atomic(savepoint=False):
+        result = _import(rows=rows, batch=batch, write=write)
+        if write:
+            transaction.on_commit(dashboard_cache_bump)
+    return result
+
+
+def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> ImportResult:
+    summary: dict[str, Any] = dict.fromkeys(SUMMARY_COUNTERS, 0)
+    max_pct = 0.0
+    delta_total = Decimal("0")
+    now = timezone.now()
+
+    # Customers: the last row of a customer in the chunk wins.
+    wanted: dict[str, Mapping[str, Any]] = {}
+    for row in rows:
+        wanted[row.values["customer_code"]] = row.values
+    existing_customers = customers_match(codes=list(wanted))
+    customer_ids = {code: known["id"] for code, known in existing_customers.items()}
+    customer_writes = []
+    for code, values in wanted.items():
+        desired = {name: values[name] for name in CUSTOMER_FIELDS}
+        current = existing_customers.get(code)
+        if current is None:
+            if code not in batch.seen_customers:
+                summary["customers_new"] += 1
+            customer_writes.append({"customer_code": code, **desired})
+        else:
+            known = {name: current[name] for name in CUSTOMER_FIELDS}
+            for name in CUSTOMER_KEEP_IF_BLANK:
+                if desired[name] in ("", None):
+                    desired[name] = known[name]
+            if desired != known:
+                summary["customers_changed"] += 1
+                customer_writes.append({"customer_code": code, **desired})
+        batch.seen_customers.add(code)
+    if write and customer_writes:
+        customer_ids.update(
+            rows_upsert(
+                model=Customer,
+                rows=customer_writes,
+                key="customer_code",
+                update_fields=list(CUSTOMER_FIELDS),
+            )
+        )
+
+    # Policies: one row per policy number (duplicates were refused in validation).
+    existing_policies = policies_match(numbers=[row.values["policy_number"] for row in rows])
+    policy_ids = {number: known["id"] for number, known in existing_policies.items()}
+    policy_writes = []
+    policy_rows: list[tuple[Mapping[str, Any], dict[str, Any]]] = []
+    for row in rows:
+        values = row.values
+        number = values["policy_number"]
+        current = existing_policies.get(number)
+        known = {name: current[name] for name in POLICY_FIELDS} if current else None
+        branch_id = values["branch_id"] or (
+            known["branch_id"] if known else batch.default_branch_id
+        )
+        agent_id = values["agent_id"] or (known["agent_id"] if known else None)
+        if agent_id is None:
+            agent_id = _round_robin_pick(batch, branch_id)
+        desired = {
+            "customer_id": customer_ids.get(values["customer_code"]),
+            "policy_type": values["policy_type"],
+            "premium_amount": values["premium_amount"],
+            "start_date": values["start_date"],
+            "end_date": values["end_date"],
+            "renewal_date": values["renewal_date"],
+            "agent_id": agent_id,
+            "branch_id": branch_id,
+        }
+        if known is None:
+            summary["policies_new"] += 1
+            policy_writes.append({"policy_number": number, **desired})
+        elif desired != known:
+            summary["policies_changed"] += 1
+            policy_writes.append({"policy_number": number, **desired})
+            old = known["premium_amount"]
+            new = desired["premium_amount"]
+            if old != new:
+                delta_total += abs(new - old)
+                pct = 100.0 if not old else float(abs(new - old) * 100 / old)
+                max_pct = max(max_pct, pct)
+        else:
+            summary["policies_unchanged"] += 1
+        policy_rows.append((values, desired))
+    if write and policy_writes:
+        policy_ids.update(
+            rows_upsert(
+                model=Policy,
+                rows=policy_writes,
+                key="policy_number",
+                update_fields=list(POLICY_FIELDS),
+            )
+        )
+
+    # Cases: one per policy term (policy, renewal_date), open or closed, ever.
+    term_policy_ids = [
+        pk for pk in (policy_ids.get(v["policy_number"]) for v, _d in policy_rows) if pk
+    ]
+    known_terms = set(
+        RenewalCase.objects.filter(policy_id__in=in_values(term_policy_ids, "bigint"))
+        .order_by()
+        .values_list("policy_id", "renewal_date")
+    )
+    new_cases = []
+    for values, desired in policy_rows:
+        policy_id = policy_ids.get(values["policy_number"])
+        if policy_id is not None and (policy_id, values["renewal_date"]) in known_terms:
+            summary["cases_existing"] += 1
+            continue
+        summary["cases_new"] += 1
+        new_cases.append(
+            {
+                "policy_id": policy_id,
+                "status": RenewalCase.Status.NEW,
+                "priority": values["priority"],
+                "assigned_to_id": desired["agent_id"],
+                "batch_id": batch.batch_id,
+                "renewal_date": values["renewal_date"],
+                "renewal_amount": values["renewal_amount"],
+            }
+        )
+    if write and new_cases:
+        numbers = case_numbers_allocate(count=len(new_cases), year=now.year)
+        for case, number in zip(new_cases, numbers, strict=True):
+            case["case_number"] = number
+        inserted = rows_insert_new(model=RenewalCase, rows=new_cases, key="case_number")
+        details = f"Automatic case creation from batch upload #{batch.batch_id}"
+        # A concurrent batch may have opened the same term first: not ours, not new.
+        skipped = len(new_cases) - len(inserted)
+        summary["cases_new"] -= skipped
+        summary["cases_existing"] += skipped
+        rows_copy(
+            model=CaseEvent,
+            rows=[
+                {
+                    "case_id": case_id,
+                    "kind": CaseEvent.Kind.CREATED,
+                    "action": "Case created",
+                    "details": details,
+                    "new_value": {"status": RenewalCase.Status.NEW, "batch_id": batch.batch_id},
+                    "created_at": now,
+                }
+                for case_id in inserted.values()
+            ],
+        )
+    summary["premium_change_max_percent"] = round(max_pct, 2)
+    summary["premium_change_total"] = str(delta_total)
+    summary["round_robin"] = dict(batch.round_robin)
+    return ImportResult(summary=summary)

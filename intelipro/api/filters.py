@@ -5,7 +5,8 @@ everything, and an id beyond the database's integer range reaches SQL and fails 
 client that mistyped a filter should hear so. This backend answers 400 `validation_error`
 for a boolean that is not `true`/`false`, a non-integral or out-of-range value for an integer
 column, on top of django-filter's own form validation. An empty value still means "no
-filter", as a cleared form field sends it; the OpenAPI schema says so for every filter.
+filter", as a cleared form field sends it (the schema hook documents it for every optional
+query parameter: intelipro/api/schema.py).
 """
 
 from decimal import Decimal
@@ -16,7 +17,6 @@ from django.db.models import QuerySet
 from django_filters import filters
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
-from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework.exceptions import ValidationError
 
 BOOLEAN_VALUES = {"true", "false"}
@@ -60,21 +60,3 @@ class FilterBackend(DjangoFilterBackend):
                     errors[name] = ["Out of range."]
         if errors:
             raise ValidationError(errors)
-
-
-class FilterBackendSchema(DjangoFilterExtension):
-    """Filters as drf-spectacular documents them, plus "empty means no filter"."""
-
-    target_class = "intelipro.api.filters.FilterBackend"
-    priority = 1
-
-    def get_schema_operation_parameters(self, auto_schema: Any, *args: Any, **kwargs: Any):
-        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
-        for parameter in parameters:
-            schema = parameter.get("schema") or {}
-            if schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
-                continue  # any string, the empty one included, is already valid
-            parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
-            note = "Empty means no filter."
-            parameter["description"] = f"{parameter.get('description', '')} {note}".strip()
-        return parameters

@@ -23,6 +23,22 @@ class EnvelopeAutoSchema(AutoSchema):
         return paginator
 
 
+def _empty_means_omitted(parameter: dict[str, Any]) -> None:
+    """An optional query parameter sent empty (`?status=`, as a cleared form field sends it)
+    counts as not sent: DRF's fields and django-filter both read it so. The schema says so,
+    so that it allows exactly what the API accepts."""
+    schema = parameter.get("schema")
+    if parameter.get("in") != "query" or parameter.get("required") or not schema:
+        return
+    if schema.get("type") == "string" and not (
+        {"enum", "format", "minLength", "pattern"} & set(schema)
+    ):
+        return  # any string, the empty one included, is already valid
+    parameter["schema"] = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+    note = "Empty is the same as not sent."
+    parameter["description"] = f"{parameter.get('description', '')} {note}".strip()
+
+
 def envelope_postprocessing_hook(
     result: dict[str, Any], generator, request, public
 ) -> dict[str, Any]:
@@ -52,6 +68,8 @@ def envelope_postprocessing_hook(
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                _empty_means_omitted(parameter)
             for code, response in operation["responses"].items():
                 if not str(code).startswith("2"):
                     continue

@@ -12,10 +12,11 @@ CAMPAIGNS = "campaigns"
 SETTINGS = "settings"
 USERS = "users"
 ANALYTICS = "analytics"
+AI = "ai"  # the AI assistant (not in the spec's matrix; added by issue 14)
 # Later apps (claims, surveys) add their module here and to the roles in a data migration.
 # Files are not a module: who may see an entity may see its files. Notifications are not a
 # module either: every signed-in user sees their own.
-ALL_MODULES = [DASHBOARD, UPLOAD, CASES, EMAILS, CAMPAIGNS, SETTINGS, USERS, ANALYTICS]
+ALL_MODULES = [DASHBOARD, UPLOAD, CASES, EMAILS, CAMPAIGNS, SETTINGS, USERS, ANALYTICS, AI]
 
 ADMIN = "admin"
 MANAGER = "manager"
@@ -23,7 +24,7 @@ AGENT = "agent"
 VIEWER = "viewer"
 ROLE_NAMES = [ADMIN, MANAGER, AGENT, VIEWER]
 
-# The spec's "Permission Matrix", verbatim.
+# The spec's "Permission Matrix", verbatim, plus modules of later apps (marked).
 PERMISSION_MATRIX: dict[str, list[str]] = {
     DASHBOARD: [ADMIN, MANAGER, AGENT, VIEWER],
     UPLOAD: [ADMIN, MANAGER],
@@ -33,6 +34,8 @@ PERMISSION_MATRIX: dict[str, list[str]] = {
     SETTINGS: [ADMIN],
     USERS: [ADMIN],
     ANALYTICS: [ADMIN, MANAGER],
+    # Not in the spec's matrix: everyone who works cases may ask the assistant; viewers don't.
+    AI: [ADMIN, MANAGER, AGENT],
 }
 
 DEFAULT_ROLES = {

@@ -15,6 +15,7 @@ def seed_roles() -> None:
     from django.apps import apps
 
     importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
+    importlib.import_module("accounts.migrations.0004_role_module_ai").add_ai_module(apps, None)
 
 
 class BranchFactory(factory.django.DjangoModelFactory):

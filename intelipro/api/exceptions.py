@@ -62,7 +62,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, DomainError):
         set_rollback()
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        # A domain 429 (e.g. ai_budget_exhausted) says when to come back, like DRF's Throttled.
+        retry_after = getattr(exc, "retry_after", None)
+        return Response(
+            error_body(exc.code, exc.message, exc.details),
+            status=exc.status_code,
+            headers={"Retry-After": str(max(int(retry_after), 1))} if retry_after else None,
+        )
 
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()

@@ -47,7 +47,7 @@ INSTALLED_APPS = [
 ]
 # Intelipro apps, one per domain. intelipro/urls.py mounts each app's <app>/api/urls.py and
 # intelipro/asgi.py each app's websocket routes (<app>/routing.py), by name.
-PROJECT_APPS = ["core", "accounts", "renewals", "uploads", "files", "notifications"]
+PROJECT_APPS = ["core", "accounts", "renewals", "uploads", "files", "notifications", "ai_assistant"]
 INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
@@ -489,6 +489,40 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- AI assistant (ai_assistant app) -------------------------------------------------------
+# Initial values of the ai_settings row (the spec's env variables); after the first
+# PUT /ai/settings the row is the truth. `local` works offline with no key.
+# local | openai | azure_openai | openai_compatible
+AI_PROVIDER = env("AI_PROVIDER", default="local")
+AI_MODEL = env("AI_MODEL", default="")  # "" = the provider's default (gpt-4o-mini, local-bm25)
+OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+AI_BASE_URL = env("AI_BASE_URL", default="")  # openai_compatible: Ollama, vLLM, LM Studio
+AI_AZURE_ENDPOINT = env("AI_AZURE_ENDPOINT", default="")
+AI_AZURE_DEPLOYMENT = env("AI_AZURE_DEPLOYMENT", default="")
+AI_AZURE_API_VERSION = env("AI_AZURE_API_VERSION", default="2024-10-21")
+# Identical prompts (provider, model, context hash) are answered from the cache this long.
+AI_CACHE_TTL = env.int("AI_CACHE_TTL_SECONDS", default=3600)
+# Tokens (in + out) of external providers one team (branch) may use per calendar month; 0 = no cap.
+AI_MONTHLY_TOKEN_BUDGET = env.int("AI_MONTHLY_TOKEN_BUDGET", default=2_000_000)
+# USD per 1M tokens (input, output) for the cost estimate of AIUsage rows; unknown models cost 0.
+AI_PRICES_PER_MILLION = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4": (30.00, 60.00),
+    "gpt-3.5-turbo": (0.50, 1.50),
+}
+AI_KNOWLEDGE_MAX_BYTES = env.int("AI_KNOWLEDGE_MAX_BYTES", default=5 * 1024 * 1024)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "KnowledgeDocumentStatusEnum": "ai_assistant.models.KnowledgeDocument.Status",
+        "KnowledgeDocTypeEnum": "ai_assistant.models.KnowledgeDocument.DocType",
+        "KnowledgeTextDocTypeEnum": [("markdown", "Markdown"), ("text", "Plain text")],
+    }
+)
+AI_CLASSIFIER_PATH = env("AI_CLASSIFIER_PATH", default=str(BASE_DIR / "ai_assistant" / "artifacts"))
 
 # --- Demo ---------------------------------------------------------------------------------
 DEMO_ADMIN_EMAIL = env("DEMO_ADMIN_EMAIL", default="admin@intelipro.local")

@@ -6,6 +6,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -125,6 +127,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Skip if data exists.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if apps.is_installed("ai_assistant"):
+            # The assistant's starter documents (idempotent, so also on an existing database).
+            call_command("ai_knowledge_seed", stdout=self.stdout)
         if opts["if_empty"] and Customer.objects.exists():
             self.stdout.write("Demo data already present; nothing loaded.")
             return

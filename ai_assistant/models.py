@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.fields import EncryptedTextField
 from intelipro.models import TimeStampedModel
 
 
@@ -51,6 +52,8 @@ class AISettings(TimeStampedModel):
 
     enabled = models.BooleanField(default=True)
     provider = models.CharField(max_length=50, choices=Provider.choices, default=Provider.LOCAL)
+    # Write-only through the API (shown as api_key_set + last 4 characters); "" = no key.
+    api_key_encrypted = EncryptedTextField(blank=True, default="")
     model = models.CharField(max_length=100, blank=True)
     temperature = models.DecimalField(
         max_digits=3,
@@ -74,6 +77,8 @@ class AISettings(TimeStampedModel):
     azure_deployment = models.CharField(max_length=200, blank=True)
     api_version = models.CharField(max_length=40, blank=True)
     fallback_chain = models.JSONField(default=list, blank=True)
+    # The keys of the fallback chain's providers, a JSON list in chain order, encrypted.
+    fallback_api_keys_encrypted = EncryptedTextField(blank=True, default="")
 
     class Meta:
         db_table = "ai_settings"

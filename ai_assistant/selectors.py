@@ -37,6 +37,7 @@ def ai_settings_from_env() -> AISettings:
     return AISettings(
         pk=AISettings.SINGLETON_PK,
         provider=settings.AI_PROVIDER,
+        api_key_encrypted=settings.OPENAI_API_KEY,
         model=settings.AI_MODEL,
         base_url=settings.AI_BASE_URL,
         azure_endpoint=settings.AI_AZURE_ENDPOINT,
@@ -51,8 +52,8 @@ def ai_settings_from_env() -> AISettings:
 
 def ai_settings_keys(row: AISettings) -> tuple[str, list[str]]:
     """(primary key, fallback chain keys) in clear."""
-    primary = getattr(row, "api_key_encrypted", "") or ""
-    raw = getattr(row, "fallback_api_keys_encrypted", "") or ""
+    primary = row.api_key_encrypted or ""
+    raw = row.fallback_api_keys_encrypted or ""
     try:
         chain = json.loads(raw) if raw else []
     except ValueError:

@@ -103,9 +103,8 @@ def ai_settings_update(
         key_changed = False
         if api_key is not None and api_key != primary_key:
             primary_key, key_changed = api_key, True
-        if hasattr(row, "api_key_encrypted"):
-            row.api_key_encrypted = primary_key
-            row.fallback_api_keys_encrypted = json.dumps(chain_keys) if any(chain_keys) else ""
+        row.api_key_encrypted = primary_key
+        row.fallback_api_keys_encrypted = json.dumps(chain_keys) if any(chain_keys) else ""
         changes = {
             name: [_plain(before[name]), _plain(getattr(row, name))]
             for name in SETTINGS_FIELDS

@@ -15,12 +15,6 @@ class AIFeatureDisabledError(DomainError):
     message = "This AI feature is turned off in the AI settings."
 
 
-class AIProviderUnavailableError(DomainError):
-    code = "ai_provider_unavailable"
-    status_code = 503
-    message = "The AI provider is unavailable and fallback is turned off."
-
-
 class AIRateLimitedError(DomainError):
     code = "throttled"
     status_code = 429

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from ai_assistant.classify import CATEGORIES
 from ai_assistant.models import (
     DEFAULT_FEATURES,
     FEATURE_KEYS,
@@ -14,6 +15,7 @@ from ai_assistant.models import (
     Provider,
 )
 from ai_assistant.selectors import ai_settings_keys
+from renewals.lifecycle import Priority
 
 
 def _key_view(key: str) -> dict[str, Any]:
@@ -235,3 +237,29 @@ class KnowledgeDocumentUpdateInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=50), required=False, max_length=20
     )
     is_active = serializers.BooleanField(required=False)
+
+
+class AIClassifyInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20000)
+    subject = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class AISentimentSerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="-1 (very negative) .. 1 (very positive)")
+    label = serializers.ChoiceField(choices=["positive", "neutral", "negative"])
+
+
+class AIIntentSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    confidence = serializers.FloatField()
+
+
+class AIClassifyResponseSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=list(CATEGORIES))
+    category_confidence = serializers.FloatField()
+    sentiment = AISentimentSerializer()
+    intent = AIIntentSerializer()
+    # The same values as a case's priority (renewals.lifecycle.Priority).
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    provider = serializers.CharField()
+    model = serializers.CharField()

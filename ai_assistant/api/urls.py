@@ -1,4 +1,5 @@
 from ai_assistant.api.views import (
+    AIClassifyView,
     AIQueryView,
     AISettingsView,
     KnowledgeDocumentViewSet,
@@ -13,5 +14,6 @@ router.register(r"ai/knowledge", KnowledgeDocumentViewSet, basename="knowledge")
 urlpatterns = [
     path(r"ai/query", AIQueryView.as_view(), name="query"),
     path(r"ai/settings", AISettingsView.as_view(), name="settings"),
+    path(r"ai/classify", AIClassifyView.as_view(), name="classify"),
     *router.urls,
 ]

@@ -33,8 +33,8 @@ class AIQueryView(APIView):
             "Answers from the knowledge base and the caller's live renewal figures. "
             "`context.case_id` brings that case in (404 when the caller may not see it). "
             "429 `throttled` (rate limits, with Retry-After) or `ai_budget_exhausted`; "
-            "409 `ai_disabled`; 503 `ai_provider_unavailable` when every provider failed and "
-            "fallback is off."
+            "409 `ai_disabled`. When every provider fails the settings' `fallback_message` is "
+            "the answer, with confidence 0 and provider ''."
         ),
         request=s.AIQueryInputSerializer,
         responses=s.AIQueryResponseSerializer,
@@ -46,6 +46,34 @@ class AIQueryView(APIView):
             user=request.user,
             query=payload.validated_data["query"],
             context=payload.validated_data.get("context") or {},
+        )
+        return Response(result)
+
+
+@extend_schema(tags=["ai"])
+class AIClassifyView(APIView):
+    """Triage a customer's message (module `ai`)."""
+
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.AI
+
+    @extend_schema(
+        summary="Classify a message: category, sentiment, intent, priority",
+        description=(
+            "Offline by default (VADER sentiment + a TF-IDF/logistic-regression model trained "
+            "on the shipped corpus); with an LLM provider, JSON from the provider with the "
+            "local model as fallback. 409 `ai_feature_disabled` when `features.classify` is off."
+        ),
+        request=s.AIClassifyInputSerializer,
+        responses=s.AIClassifyResponseSerializer,
+    )
+    def post(self, request: Request) -> Response:
+        payload = s.AIClassifyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = services.ai_classify(
+            text=payload.validated_data["text"],
+            subject=payload.validated_data.get("subject") or None,
+            user=request.user,
         )
         return Response(result)
 

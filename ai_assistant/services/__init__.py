@@ -1,5 +1,6 @@
 """Every write and side effect of the AI assistant, split by sub-domain."""
 
+from ai_assistant.services.classify import ai_classify
 from ai_assistant.services.knowledge import (
     knowledge_document_create,
     knowledge_document_delete,
@@ -13,6 +14,7 @@ from ai_assistant.services.settings import ai_settings_test, ai_settings_update,
 from ai_assistant.services.usage import ai_usage_record
 
 __all__ = [
+    "ai_classify",
     "ai_query",
     "ai_settings_test",
     "ai_settings_update",

@@ -15,7 +15,6 @@ from ai_assistant import answers
 from ai_assistant.errors import (
     AIBudgetExhaustedError,
     AIDisabledError,
-    AIProviderUnavailableError,
     AIRateLimitedError,
     ProviderError,
 )
@@ -209,9 +208,9 @@ def ai_query(*, user: "User", query: str, context: dict[str, Any] | None = None)
     error_code = ",".join(errors)[:100]
 
     if completion is None:
+        # Every provider failed (or the primary did and fallback is off): the settings'
+        # fallback message, with confidence 0.
         record(AIUsage.Outcome.FALLBACK_MESSAGE, provider=primary.provider, error_code=error_code)
-        if not ai_settings.fallback_enabled:
-            raise AIProviderUnavailableError(details={"provider_errors": errors})
         return {
             "response": ai_settings.fallback_message or DEFAULT_FALLBACK_MESSAGE,
             "confidence": 0,

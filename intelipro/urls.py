@@ -30,6 +30,8 @@ api_v1_patterns = [
     re_path(r"^", include("files.api.urls")),
     # notifications, notifications/preferences, push subscriptions
     re_path(r"^", include("notifications.api.urls")),
+    # ai/query, ai/settings, ai/classify, ai/knowledge
+    re_path(r"^", include("ai_assistant.api.urls")),
 ]
 
 urlpatterns = [

@@ -231,7 +231,10 @@ class CaseViewSet(viewsets.GenericViewSet):
             201: s.PaymentResultSerializer,
             200: s.PaymentResultSerializer,
             400: OpenApiResponse(description="`validation_error`, `payment_invalid`."),
-            409: OpenApiResponse(description="`payment_duplicate_reference`, `case_closed`."),
+            409: OpenApiResponse(
+                description="`case_closed`. A reference already recorded on this case answers "
+                "200 with that payment; references are compared only within the case."
+            ),
         },
         summary="Record a payment (201; 200 when the reference was already recorded)",
     )

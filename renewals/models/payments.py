@@ -19,7 +19,9 @@ class Payment(TimeStampedModel):
     case = models.ForeignKey(RenewalCase, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     method = models.CharField(max_length=50, blank=True)
-    # The gateway's or bank's reference; unique so a redelivered webhook changes nothing.
+    # The gateway's or bank's reference. Unique per source: among gateway rows (so a
+    # redelivered webhook changes nothing), and per case among staff-entered/imported rows
+    # (a reference typed by staff never collides with, nor reveals, another case's payments).
     reference = models.CharField(max_length=120, blank=True)
     paid_at = models.DateTimeField()
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
@@ -37,7 +39,14 @@ class Payment(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_amount_positive"),
             models.UniqueConstraint(
-                fields=["reference"], condition=~Q(reference=""), name="payments_reference_unique"
+                fields=["reference"],
+                condition=Q(source="gateway") & ~Q(reference=""),
+                name="payments_gateway_reference_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "source", "reference"],
+                condition=~Q(source="gateway") & ~Q(reference=""),
+                name="payments_case_source_reference_unique",
             ),
         ]
 
@@ -46,7 +55,8 @@ class Payment(TimeStampedModel):
 
 
 class UnmatchedPayment(TimeStampedModel):
-    """A gateway payment whose reference matched no case: kept for reconciliation in admin."""
+    """A gateway payment kept for reconciliation in admin: its event matched no case, or its
+    reference is already recorded by the gateway on another case than the event names."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -1,7 +1,10 @@
 """Payments: recorded by staff, or pushed by the payment gateway's webhook.
 
-A payment reference is unique (database constraint), so a redelivered webhook or a double
-click finds the existing row and changes nothing. When the payments cover the renewal amount
+References are unique per source (database constraints): a gateway reference among gateway
+rows, so a redelivered webhook finds the existing row and changes nothing; a staff-entered
+or imported reference per case, so a double click changes nothing and a reference typed by
+staff never collides with, blocks or reveals another case's payments. A gateway event whose
+reference is already recorded for another case goes to reconciliation (UnmatchedPayment). When the payments cover the renewal amount
 an open case becomes `renewed` and its scheduled reminders are cancelled.
 """
 
@@ -99,6 +102,15 @@ def payment_record_locked(
     return payment
 
 
+def _same_reference(*, case_id: int, source: str, reference: str) -> Payment | None:
+    """The recorded payment a new one with this reference would repeat: any gateway row for
+    a gateway reference; a row of the same case and source otherwise."""
+    rows = Payment.objects.filter(source=source, reference=reference)
+    if source != Payment.Source.GATEWAY:
+        rows = rows.filter(case_id=case_id)
+    return rows.order_by("pk").first()
+
+
 def payment_record(
     *,
     case_id: int,
@@ -111,15 +123,17 @@ def payment_record(
 ) -> tuple[Payment, bool]:
     """POST /cases/{id}/payments. Returns (payment, created).
 
-    A repeated reference on the same case returns the existing payment (created=False);
-    on another case it raises PaymentDuplicateReferenceError. Closed cases refuse
+    A reference already recorded with the same source on this case returns that payment
+    (created=False). Staff and import references are only compared within the case, so
+    they never answer with, or about, another case's payments; a gateway reference already
+    recorded on another case raises PaymentDuplicateReferenceError. Closed cases refuse
     payments from staff (reopen first); the gateway's are always stored.
     """
     try:
         with transaction.atomic():
             case = RenewalCase.objects.select_for_update().get(pk=case_id)
             if reference:
-                existing = Payment.objects.filter(reference=reference).first()
+                existing = _same_reference(case_id=case.pk, source=source, reference=reference)
                 if existing is not None:
                     if existing.case_id != case.pk:
                         raise PaymentDuplicateReferenceError(details={"reference": reference})
@@ -136,7 +150,7 @@ def payment_record(
                 actor=actor,
             )
     except IntegrityError as exc:  # a concurrent request stored the same reference first
-        existing = Payment.objects.filter(reference=reference).first()
+        existing = _same_reference(case_id=case_id, source=source, reference=reference)
         if existing is not None and existing.case_id == case_id:
             return existing, False
         raise PaymentDuplicateReferenceError(details={"reference": reference}) from exc
@@ -234,35 +248,25 @@ def payment_webhook_process(*, event: dict[str, Any]) -> dict[str, Any]:
     if kind not in SUCCESS_EVENTS:
         return {"status": "ignored", "reason": f"event {kind} not handled"}
 
-    existing = Payment.objects.filter(reference=reference).first()
-    if existing is not None:
-        return {"status": "duplicate", "payment_id": existing.pk, "case_id": existing.case_id}
     if UnmatchedPayment.objects.filter(reference=reference).exists():
         return {"status": "duplicate", "unmatched": True}
+    # Dedupe only against the gateway's own rows: a reference staff typed never drops it.
+    existing = (
+        Payment.objects.select_related("case__policy")
+        .filter(source=Payment.Source.GATEWAY, reference=reference)
+        .first()
+    )
+    paid_at = event.get("paid_at") or timezone.now()
+    if existing is not None:
+        if _event_names_case(event, existing.case):
+            return {"status": "duplicate", "payment_id": existing.pk, "case_id": existing.case_id}
+        # The same gateway reference for another case: staff reconcile it.
+        return _unmatched_store(event=event, paid_at=paid_at, conflict_payment=existing)
     case = _match_case(
         case_number=event.get("case_number", ""), policy_number=event.get("policy_number", "")
     )
-    paid_at = event.get("paid_at") or timezone.now()
     if case is None:
-        try:
-            with transaction.atomic():
-                row = UnmatchedPayment.objects.create(
-                    reference=reference,
-                    case_reference=event.get("case_number") or event.get("policy_number") or "",
-                    amount=event["amount"],
-                    method=event.get("method", ""),
-                    paid_at=paid_at,
-                    payload=event.get("raw") or {},
-                )
-                audit_log(
-                    action="payment.unmatched",
-                    actor=None,
-                    obj=row,
-                    changes={"reference": reference, "amount": str(event["amount"])},
-                )
-        except IntegrityError:
-            return {"status": "duplicate", "unmatched": True}
-        return {"status": "unmatched", "unmatched_payment_id": row.pk}
+        return _unmatched_store(event=event, paid_at=paid_at)
     payment, created = payment_record(
         case_id=case.pk,
         actor=None,
@@ -279,6 +283,50 @@ def payment_webhook_process(*, event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _event_names_case(event: dict[str, Any], case: RenewalCase) -> bool:
+    """Does the event point at `case` (by case number, else policy number)? An event that
+    names neither is taken as the same payment as the recorded one."""
+    if event.get("case_number"):
+        return event["case_number"] == case.case_number
+    if event.get("policy_number"):
+        return event["policy_number"] == case.policy.policy_number
+    return True
+
+
+def _unmatched_store(
+    *, event: dict[str, Any], paid_at: Any, conflict_payment: Payment | None = None
+) -> dict[str, Any]:
+    """Keep a gateway payment for reconciliation in admin (no case, or a conflicting
+    reference). Unique on the reference, so a redelivery answers `duplicate`."""
+    reference = event["reference"]
+    payload = dict(event.get("raw") or {})
+    changes: dict[str, Any] = {"reference": reference, "amount": str(event["amount"])}
+    if conflict_payment is not None:
+        changes["conflict"] = {
+            "payment_id": conflict_payment.pk,
+            "case_id": conflict_payment.case_id,
+        }
+    try:
+        with transaction.atomic():
+            row = UnmatchedPayment.objects.create(
+                reference=reference,
+                case_reference=event.get("case_number") or event.get("policy_number") or "",
+                amount=event["amount"],
+                method=event.get("method", ""),
+                paid_at=paid_at,
+                payload=payload,
+            )
+            audit_log(
+                action="payment.reference_conflict" if conflict_payment else "payment.unmatched",
+                actor=None,
+                obj=row,
+                changes=changes,
+            )
+    except IntegrityError:
+        return {"status": "duplicate", "unmatched": True}
+    return {"status": "unmatched", "unmatched_payment_id": row.pk}
+
+
 def unmatched_payment_resolve(
     *, unmatched_id: int, case_id: int, actor: "User"
 ) -> tuple[Payment, bool]:
@@ -286,7 +334,7 @@ def unmatched_payment_resolve(
     with transaction.atomic():
         row = UnmatchedPayment.objects.select_for_update().get(pk=unmatched_id)
         if row.status == UnmatchedPayment.Status.RESOLVED and row.resolved_case_id:
-            existing = Payment.objects.get(reference=row.reference)
+            existing = Payment.objects.get(source=Payment.Source.GATEWAY, reference=row.reference)
             return existing, False
         payment, created = payment_record(
             case_id=case_id,

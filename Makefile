@@ -42,11 +42,12 @@ run: $(VENV)/.deps-base
 system:
 	@scripts/setup-system.sh
 
-# The whole suite: lint, format check, import contracts, pytest (PostgreSQL/Redis when their URLs are set).
+# The whole suite: lint, format check, import contracts, types, pytest (PostgreSQL/Redis when their URLs are set).
 test: system $(VENV)/.deps-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run --settings=intelipro.settings.test
 	$(PY) manage.py spectacular --validate --fail-on-warn --settings=intelipro.settings.test --file /dev/null
 	$(VENV)/bin/pytest -q --create-db $(PYTEST_ARGS)

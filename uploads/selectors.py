@@ -52,13 +52,14 @@ def upload_batch_get(*, user: "User", batch_id: int) -> UploadBatch | None:
     )
 
 
-def upload_batch_latest(*, limit: int, among: QuerySet | None = None) -> list[dict[str, Any]]:
+def upload_batch_latest(
+    *, limit: int, among: QuerySet[Any, Any] | None = None
+) -> list[dict[str, Any]]:
     """The newest batches as plain dicts (id, file_name, status, total_records, created_at),
     for other apps' overviews (the renewals dashboard). `among` limits them to a subquery
     of batch ids (e.g. the batches of the cases a user may see); scope is the caller's."""
     qs = UploadBatch.objects.all() if among is None else UploadBatch.objects.filter(pk__in=among)
-    return list(
-        qs.order_by("-created_at", "-id").values(
-            "id", "file_name", "status", "total_records", "created_at"
-        )[:limit]
-    )
+    rows = qs.order_by("-created_at", "-id").values(
+        "id", "file_name", "status", "total_records", "created_at"
+    )[:limit]
+    return [dict(row) for row in rows]

@@ -287,9 +287,9 @@ def _event_names_case(event: dict[str, Any], case: RenewalCase) -> bool:
     """Does the event point at `case` (by case number, else policy number)? An event that
     names neither is taken as the same payment as the recorded one."""
     if event.get("case_number"):
-        return event["case_number"] == case.case_number
+        return bool(event["case_number"] == case.case_number)
     if event.get("policy_number"):
-        return event["policy_number"] == case.policy.policy_number
+        return bool(event["policy_number"] == case.policy.policy_number)
     return True
 
 

@@ -1,117 +1,91 @@
-"""The one path from sync code (services, Celery tasks) to the channel layer.
+"""The one publish path for live events: sync code (services, tasks) -> the channel layer.
 
-With Redis the layer crosses processes by itself. In embedded mode the in-memory layer lives
-in the ASGI server's event loop; a send from a worker thread through `async_to_sync` runs on
-another loop and the receiver is not woken for 1-3 s (measured, ../shared/SERVICES.md), so
-sends from other threads are scheduled on the server's own loop, captured at ASGI startup.
+Every app publishes through `publish_on_commit` (or `publish_many_on_commit` for a broadcast),
+in the style of Zulip's `send_event_on_commit`: the event leaves when the caller's
+transaction commits, immediately outside a transaction, never for rolled-back work.
 
-With Redis, `async_to_sync` from a plain thread (a Celery worker, a command) runs each send on
-a fresh event loop, and channels_redis keeps its connection pool per loop: every send paid a
-new TCP connection and loop (~4 ms, and the pools piled up). Sends from sync code therefore go
-through one long-lived sender loop per process (recreated after a fork).
+The layer is stock: channels_redis' `RedisChannelLayer` with REDIS_URL, channels'
+`InMemoryChannelLayer` without it, used only through `group_send`.
+
+Embedded mode (intelipro/embedded.py): the in-memory layer lives in the ASGI server's event
+loop. A send from a thread the server did not start (the in-process Celery worker) would
+otherwise run through `async_to_sync` on a loop of its own, and the consumer waiting on the
+server loop is not woken for 1-3 s. The ASGI lifespan therefore registers the server's loop,
+and sends from other threads of that process are run on it. Threads the server started for
+sync code (Django views, `database_sync_to_async`) already land there through asgiref.
 """
 
 import asyncio
 import logging
-import os
-import threading
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
+# A send that has not finished by then is abandoned (logged): a live event is best effort,
+# clients recover what they missed with `sync`.
+SEND_TIMEOUT_SECONDS = 10
+# Group sends in flight at once for a broadcast. channels_redis opens a connection per
+# concurrent command; a few dozen in flight reuse the pool instead of opening 1,000.
+PUBLISH_CONCURRENCY = 32
+
 _server_loop: asyncio.AbstractEventLoop | None = None
-_server_thread_id: int | None = None
-
-SEND_TIMEOUT_SECONDS = 5
-SEND_MANY_CONCURRENCY = 32
-
-_sender_loop: asyncio.AbstractEventLoop | None = None
-_sender_pid: int | None = None
-_sender_lock = threading.Lock()
-
-
-def _sender() -> asyncio.AbstractEventLoop:
-    """This process's long-lived loop for layer sends from sync code (started on first use)."""
-    global _sender_loop, _sender_pid
-    with _sender_lock:
-        if _sender_loop is None or _sender_pid != os.getpid():
-            loop = asyncio.new_event_loop()
-            threading.Thread(
-                target=loop.run_forever, name="channel-layer-sender", daemon=True
-            ).start()
-            _sender_loop, _sender_pid = loop, os.getpid()
-        return _sender_loop
 
 
 def register_server_loop(loop: asyncio.AbstractEventLoop | None) -> None:
     """Called by the ASGI lifespan handler (asgi.py) with the server's running loop."""
-    global _server_loop, _server_thread_id
+    global _server_loop
     _server_loop = loop
-    _server_thread_id = threading.get_ident() if loop is not None else None
 
 
-def group_send(group: str, event: dict[str, Any]) -> None:
-    """Send `event` to every consumer in `group`, from synchronous code."""
+async def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    gate = asyncio.Semaphore(PUBLISH_CONCURRENCY)
+
+    async def one(group: str, event: dict[str, Any]) -> None:
+        async with gate:
+            await layer.group_send(group, event)
+
+    await asyncio.gather(*(one(group, event) for group, event in messages))
+
+
+def publish(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """Send each `(group, event)` now, from synchronous code (prefer the on-commit forms)."""
+    batch = list(messages)
+    if not batch:
+        return
     loop = _server_loop
-    in_memory = layer.__class__.__name__ == "InMemoryChannelLayer"
-    if in_memory and loop is not None and loop.is_running():
-        if threading.get_ident() == _server_thread_id:
-            # Already on the server loop (sync code called from async via sync_to_async
-            # with thread_sensitive runs elsewhere, so this is rare): fire and forget.
-            loop.create_task(layer.group_send(group, event))
+    if loop is not None and loop.is_running():
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            # Sync code called on the server loop's own thread: nothing can block here.
+            loop.create_task(_send_all(batch))
             return
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop)
-        future.result(timeout=SEND_TIMEOUT_SECONDS)
+        asyncio.run_coroutine_threadsafe(_send_all(batch), loop).result(SEND_TIMEOUT_SECONDS)
         return
-    if in_memory:
-        async_to_sync(layer.group_send)(group, event)
-        return
-    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), _sender())
-    future.result(timeout=SEND_TIMEOUT_SECONDS)
+    async_to_sync(_send_all)(batch)
 
 
-def group_send_many(messages: list[tuple[str, dict[str, Any]]]) -> None:
-    """Send many (group, event) pairs at once (a broadcast to many users).
+def publish_on_commit(group: str, event: dict[str, Any]) -> None:
+    """Send `event` to every consumer in `group` when the current transaction commits.
 
-    With Redis, the layer's `group_send_many` (intelipro/channel_layer.py) does them all in a
-    few round trips; other layers get concurrent group_sends.
+    Robust: the change is committed, so a layer outage is logged, never raised to the caller
+    (clients recover stored notifications with `sync`).
     """
-    if not messages:
-        return
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    transaction.on_commit(partial(publish, [(group, event)]), robust=True)
 
-    async def send_all() -> None:
-        bulk = getattr(layer, "group_send_many", None)
-        if bulk is not None:  # the Redis layer: a few round trips for the whole list
-            await bulk(messages)
-            return
-        # Bounded concurrency: unbounded, each send opens its own Redis connection (1,000
-        # users = 1,000 new connections, ~5 s); a few dozen in flight reuse the pool.
-        gate = asyncio.Semaphore(SEND_MANY_CONCURRENCY)
 
-        async def one(group: str, event: dict[str, Any]) -> None:
-            async with gate:
-                await layer.group_send(group, event)
-
-        await asyncio.gather(*(one(group, event) for group, event in messages))
-
-    loop = _server_loop
-    in_memory = layer.__class__.__name__ == "InMemoryChannelLayer"
-    if in_memory and loop is not None and loop.is_running():
-        if threading.get_ident() == _server_thread_id:
-            loop.create_task(send_all())
-            return
-        asyncio.run_coroutine_threadsafe(send_all(), loop).result(timeout=SEND_TIMEOUT_SECONDS * 6)
-        return
-    if in_memory:
-        async_to_sync(send_all)()
-        return
-    asyncio.run_coroutine_threadsafe(send_all(), _sender()).result(timeout=SEND_TIMEOUT_SECONDS * 6)
+def publish_many_on_commit(messages: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """`publish_on_commit` for many groups at once (a broadcast): one callback, sent
+    concurrently."""
+    transaction.on_commit(partial(publish, list(messages)), robust=True)

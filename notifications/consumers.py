@@ -17,12 +17,8 @@ from django.utils.dateparse import parse_datetime
 
 from notifications import selectors
 from notifications.errors import NotificationNotFoundError
-from notifications.services import (
-    CLIENT_EVENTS,
-    notification_mark_read,
-    notification_payload,
-    user_group,
-)
+from notifications.payloads import notification_payload, user_group
+from notifications.services import notification_mark_read
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +60,6 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     # --- channel layer -> client ----------------------------------------------------------
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Layer events only write frames to the socket. channels' dispatch first runs
-        # close_old_connections through the one sync thread for every message, so a
-        # broadcast to 1,000 sockets queued 1,000 thread hops behind each other; socket
-        # messages (connect, mark_read, sync) touch the database and keep that step.
-        if message["type"] == CLIENT_EVENTS:
-            await self.client_events(message)
-            return
-        await super().dispatch(message)
 
     async def client_events(self, event: dict[str, Any]) -> None:
         # Frames arrive JSON-encoded by the sender ("texts"); "events" (dicts) is the layer

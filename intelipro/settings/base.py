@@ -134,13 +134,16 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
-            # channels_redis' layer plus a batched group_send_many (intelipro/channel_layer.py)
-            "BACKEND": "intelipro.channel_layer.RedisChannelLayer",
+            # Stock channels_redis, used only through group_send (intelipro/realtime.py). The
+            # pub/sub layer, not the core one: one Redis PUBLISH per group and one subscriber
+            # connection per server process that hands each message to its consumer; the core
+            # layer's per-channel queues and receive locks made a 1,000-user broadcast 5x
+            # slower (bench/RESULTS.md, 2026-12-04). Delivery is at most once, with no buffer
+            # for a socket that is reconnecting: clients `sync` after reconnecting.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py 8 defaults socket_timeout to 5 s, the same as channels_redis' BZPOPMIN
-                # timeout: an idle consumer then dies with "Timeout reading". Keep reads longer.
-                # It also caps an asyncio pool at 100 connections and raises (not waits) past
-                # that, which hundreds of sockets connecting at once exceed.
+                # redis-py 8 defaults socket_timeout to 5 s; keep reads longer than that. It also
+                # caps an asyncio pool at 100 connections and raises (not waits) past that.
                 "hosts": [
                     {
                         "address": REDIS_URL,
@@ -149,9 +152,6 @@ if REDIS_URL:
                         "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=2000),
                     }
                 ],
-                # A burst of 500 events to one user must not be dropped (notifications issue).
-                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=2000),
-                "expiry": 60,
                 "prefix": env("CHANNEL_LAYER_PREFIX", default="intelipro"),
             },
         }
@@ -404,8 +404,24 @@ VAPID_CLAIMS_EMAIL = env("VAPID_CLAIMS_EMAIL", default="admin@intelipro.local")
 USE_WEB_PUSH = env.bool("USE_WEB_PUSH", default=bool(VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY))
 WEB_PUSH_TTL = env.int("WEB_PUSH_TTL", default=86400)  # seconds the push service keeps a message
 WEB_PUSH_TIMEOUT = env.int("WEB_PUSH_TIMEOUT", default=10)
-# Real push services are https; tests and local stand-ins may use http.
+# Which endpoints the worker POSTs to (SSRF guard, notifications/push_endpoints.py).
+# Real push services are https; a self-hosted relay (and the tests' stand-in) may use http.
 WEB_PUSH_ALLOW_HTTP_ENDPOINTS = env.bool("WEB_PUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+# Hosts (and their subdomains) of the browsers' push services: Chrome/Edge-Android/Opera/
+# Samsung (FCM), Firefox (Mozilla autopush), Safari (Apple), Edge on Windows (WNS).
+WEB_PUSH_ALLOWED_HOSTS = env.list(
+    "WEB_PUSH_ALLOWED_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "push.services.mozilla.com",
+        "web.push.apple.com",
+        "notify.windows.com",
+    ],
+)
+# Private networks a self-hosted push relay lives on (CIDRs); every other private, loopback,
+# link-local or reserved address an endpoint resolves to is refused. Empty: none.
+WEB_PUSH_TRUSTED_NETWORKS = env.list("WEB_PUSH_TRUSTED_NETWORKS", default=[])
 # Read notifications older than this many days and expired ones are purged nightly.
 NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
 # Unread ones too, after this many days (0 keeps unread forever).

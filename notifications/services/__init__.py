@@ -4,27 +4,21 @@ from notifications.services import notification_create, notification_event_send
 """
 
 from notifications.services.inbox import (
-    CLIENT_EVENTS,
     notification_broadcast,
     notification_create,
     notification_delete,
     notification_event_send,
     notification_mark_all_read,
     notification_mark_read,
-    notification_payload,
     notification_test_send,
-    user_group,
 )
 
 __all__ = [
-    "CLIENT_EVENTS",
     "notification_broadcast",
     "notification_create",
     "notification_delete",
     "notification_event_send",
     "notification_mark_all_read",
     "notification_mark_read",
-    "notification_payload",
     "notification_test_send",
-    "user_group",
 ]

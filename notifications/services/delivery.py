@@ -28,6 +28,11 @@ from notifications.models import (
     PushSubscription,
 )
 from notifications.preferences import local_hour, quiet_hours_end
+from notifications.push_endpoints import (
+    PushEndpointRefusedError,
+    push_endpoint_check,
+    push_session,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -313,19 +318,28 @@ def notification_push_send(*, delivery_id: int) -> dt.timedelta | None:
         _finish([delivery.pk], Status.SKIPPED, error="subscription gone or push disabled")
         return None
     try:
-        webpush(
-            subscription_info={
-                "endpoint": sub.endpoint,
-                "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
-            },
-            data=_push_payload(delivery.notification),
-            vapid_private_key=settings.VAPID_PRIVATE_KEY,
-            # pywebpush fills aud/exp into this dict: a fresh one per call.
-            vapid_claims={"sub": f"mailto:{settings.VAPID_CLAIMS_EMAIL}"},
-            ttl=settings.WEB_PUSH_TTL,
-            timeout=settings.WEB_PUSH_TIMEOUT,
-            headers={"Urgency": _urgency(delivery.notification.priority)},
-        )
+        push_endpoint_check(sub.endpoint)
+    except PushEndpointRefusedError as exc:
+        _finish([delivery.pk], Status.FAILED, error=f"endpoint refused: {exc}")
+        return None
+    except OSError as exc:  # the lookup failed: as a network error
+        return _retry_later(delivery, repr(exc))
+    try:
+        with push_session() as session:
+            webpush(
+                requests_session=session,
+                subscription_info={
+                    "endpoint": sub.endpoint,
+                    "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
+                },
+                data=_push_payload(delivery.notification),
+                vapid_private_key=settings.VAPID_PRIVATE_KEY,
+                # pywebpush fills aud/exp into this dict: a fresh one per call.
+                vapid_claims={"sub": f"mailto:{settings.VAPID_CLAIMS_EMAIL}"},
+                ttl=settings.WEB_PUSH_TTL,
+                timeout=settings.WEB_PUSH_TIMEOUT,
+                headers={"Urgency": _urgency(delivery.notification.priority)},
+            )
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else None
         if status in (404, 410):

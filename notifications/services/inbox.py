@@ -6,7 +6,6 @@ never reaches a websocket, a mailbox or a phone.
 """
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Iterable
 from functools import partial
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from core.services import audit_log
 from intelipro.db import in_values
-from intelipro.realtime import group_send, group_send_many
+from intelipro.realtime import publish, publish_on_commit
 from notifications import selectors
 from notifications.errors import (
     NotificationInvalidPriorityError,
@@ -33,6 +32,12 @@ from notifications.models import (
     NotificationType,
     PushSubscription,
 )
+from notifications.payloads import (
+    client_events,
+    iso_datetime,
+    notification_payload,
+    user_group,
+)
 from notifications.preferences import channel_enabled, quiet_hours_end
 
 if TYPE_CHECKING:
@@ -40,35 +45,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Channel-layer message type handled by NotificationConsumer.client_events: one layer message
-# carries every client frame of one change (e.g. notification.created + unread_count), which
-# halves layer traffic and keeps the two frames in order.
-CLIENT_EVENTS = "client.events"
 # Rows per INSERT statement in broadcasts.
 BULK_BATCH = 1000
 
 
-def user_group(user_id: int) -> str:
-    """The channel-layer group every websocket of one user joins."""
-    return f"user.{user_id}"
-
-
-def notification_payload(notification: Notification) -> dict[str, Any]:
-    """The JSON shape of a notification, identical over REST and websocket."""
-    from notifications.api.serializers import notification_data
-
-    return notification_data(notification)
-
-
-def _client_events(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """The layer message for some client frames, JSON-encoded here, once, by the sender: the
-    consumer writes the texts as they are (a broadcast's 2,000 frames are not encoded on the
-    server's event loop, and the layer carries strings instead of nested dicts)."""
-    return {"type": CLIENT_EVENTS, "texts": [json.dumps(event) for event in events]}
-
-
 def _publish(user_id: int, events: list[dict[str, Any]]) -> None:
-    group_send(user_group(user_id), _client_events(events))
+    publish([(user_group(user_id), client_events(events))])
 
 
 def _unread_event(user_id: int) -> dict[str, Any]:
@@ -224,8 +206,6 @@ def notification_broadcast(
     """notification_create for many users at once (announcements, a batch finished for a
     team): set-based inserts, one preference query, and on commit the live frames go out
     concurrently. Same contract per user as notification_create. Returns how many."""
-    from notifications.api.serializers import iso_datetime
-
     if type not in NotificationType.values:
         raise NotificationInvalidTypeError(details={"type": type})
     if priority not in NotificationPriority.values:
@@ -312,8 +292,8 @@ def _publish_broadcast(frames: list[tuple[int, dict[str, Any] | None]]) -> None:
     for user_id, payload in frames:
         events = [{"type": "notification.created", "data": payload}] if payload else []
         events.append({"type": "unread_count", "data": {"unread_count": counts.get(user_id, 0)}})
-        messages.append((user_group(user_id), _client_events(events)))
-    group_send_many(messages)
+        messages.append((user_group(user_id), client_events(events)))
+    publish(messages)
 
 
 def notification_event_send(*, user_id: int, type: str, data: dict[str, Any]) -> None:
@@ -323,10 +303,7 @@ def notification_event_send(*, user_id: int, type: str, data: dict[str, Any]) ->
     commits (immediately outside a transaction); dropped on rollback. Best effort: a client
     that was offline does not get it on `sync`.
     """
-    transaction.on_commit(
-        partial(_publish, user_id, [{"type": type, "data": data}]),
-        robust=True,
-    )
+    publish_on_commit(user_group(user_id), client_events([{"type": type, "data": data}]))
 
 
 def notification_mark_read(*, user: "User", notification_id: int) -> Notification:

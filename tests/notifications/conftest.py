@@ -18,6 +18,7 @@ class PushServiceStub:
     url: str
     requests: list[dict] = field(default_factory=list)
     status: int = 201
+    location: str = ""  # sent as Location (with a 3xx status)
 
     def endpoint(self, name: str = "sub") -> str:
         return f"{self.url}/push/{name}"
@@ -39,6 +40,8 @@ def push_service() -> Iterator[PushServiceStub]:
                 }
             )
             self.send_response(stub.status)
+            if stub.location:
+                self.send_header("Location", stub.location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -120,7 +123,10 @@ def vapid_keys(settings) -> dict[str, str]:
     settings.VAPID_PUBLIC_KEY = keys["public"]
     settings.VAPID_CLAIMS_EMAIL = "ops@example.com"
     settings.USE_WEB_PUSH = True
+    # The stand-in push service is plain http on loopback: admitted as a self-hosted relay.
     settings.WEB_PUSH_ALLOW_HTTP_ENDPOINTS = True
+    settings.WEB_PUSH_ALLOWED_HOSTS = [*settings.WEB_PUSH_ALLOWED_HOSTS, "127.0.0.1"]
+    settings.WEB_PUSH_TRUSTED_NETWORKS = ["127.0.0.1/32"]
     return keys
 
 

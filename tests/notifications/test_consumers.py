@@ -27,8 +27,7 @@ ORIGIN = (b"origin", b"http://testserver")
 @pytest.fixture(autouse=True)
 def _fresh_layer():
     """A new channel-layer instance per test: each test runs on its own event loop, and
-    channels_redis binds locks and pools to the loop that first used them (flush() cannot
-    close pools of other loops such as realtime's sender loop)."""
+    channels_redis binds locks and pools to the loop that first used them."""
     channel_layers.backends.pop("default", None)
     yield
     channel_layers.backends.pop("default", None)
@@ -415,7 +414,8 @@ async def test_broadcast_reaches_every_users_socket(agent_user_async):
 
 
 async def test_broadcast_frame_is_the_stored_notification_as_rest_returns_it(agent_user_async):
-    from notifications.services import notification_broadcast, notification_payload
+    from notifications.payloads import notification_payload
+    from notifications.services import notification_broadcast
 
     ws = await connect(agent_user_async)
     await ws.receive_json_from(timeout=3)

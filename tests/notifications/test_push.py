@@ -159,3 +159,109 @@ def test_push_subscription_from_the_api_receives_pushes(
     assert decrypt_push(push_service.requests[0]["body"], browser_keys)["data"]["title"] == (
         "You were mentioned"
     )
+
+
+# --- SSRF guard: which endpoints the worker may POST to ------------------------------------
+
+PUSH_SUBSCRIPTIONS = "/api/v1/notifications/push-subscriptions"
+KEYS = {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA", "auth": "tBHItJI5svbpez7KI4CCXg"}
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://169.254.169.254/latest/meta-data/",  # cloud metadata service
+        "https://10.0.0.5/push",
+        "https://[::1]/push",
+        "https://evil.example.com/fcm/send/abc",  # not a push service
+        "https://fcm.googleapis.com.evil.example.com/fcm/send/abc",
+        "https://fcm.googleapis.com@169.254.169.254/fcm/send/abc",  # userinfo trick
+        "http://fcm.googleapis.com/fcm/send/abc",  # not https
+    ],
+)
+def test_registration_refuses_endpoints_off_the_push_services(agent_client, endpoint):
+    response = agent_client.post(
+        PUSH_SUBSCRIPTIONS, {"endpoint": endpoint, "keys": KEYS}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "endpoint" in response.json()["error"]["details"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_registration_refuses_a_push_host_that_resolves_to_loopback(settings, agent_client):
+    # "localhost" resolves (through the real resolver) to a loopback address.
+    settings.WEB_PUSH_ALLOWED_HOSTS = [*settings.WEB_PUSH_ALLOWED_HOSTS, "localhost"]
+
+    response = agent_client.post(
+        PUSH_SUBSCRIPTIONS,
+        {"endpoint": "https://localhost/push/abc", "keys": KEYS},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_registration_accepts_a_subdomain_of_a_push_service(agent_client):
+    endpoint = "https://wns2-par02p.notify.windows.com/w/?token=abc"
+
+    response = agent_client.post(
+        PUSH_SUBSCRIPTIONS, {"endpoint": endpoint, "keys": KEYS}, format="json"
+    )
+
+    assert response.status_code == 201
+
+
+def test_send_refuses_an_endpoint_that_now_resolves_to_a_private_address(
+    settings, agent_user, vapid_keys, push_service, browser_keys
+):
+    sub = _subscribe(agent_user, push_service, browser_keys)
+    delivery = NotificationDelivery.objects.create(
+        notification=NotificationFactory(user=agent_user), channel="push", subscription=sub
+    )
+    settings.WEB_PUSH_TRUSTED_NETWORKS = []  # loopback is no longer a trusted relay
+
+    countdown = notification_push_send(delivery_id=delivery.pk)
+
+    assert countdown is None
+    assert push_service.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert delivery.error.startswith("endpoint refused")
+
+
+def test_send_refuses_an_endpoint_stored_before_the_allow_list(
+    agent_user, vapid_keys, push_service, browser_keys
+):
+    sub = _subscribe(agent_user, push_service, browser_keys)
+    PushSubscription.objects.filter(pk=sub.pk).update(
+        endpoint="http://169.254.169.254/latest/meta-data/"
+    )
+    delivery = NotificationDelivery.objects.create(
+        notification=NotificationFactory(user=agent_user), channel="push", subscription=sub
+    )
+
+    notification_push_send(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+
+
+@pytest.mark.parametrize("status", [307, 302])
+def test_send_does_not_follow_a_redirect(
+    agent_user, vapid_keys, push_service, browser_keys, status
+):
+    push_service.status = status
+    push_service.location = push_service.endpoint("elsewhere")
+    sub = _subscribe(agent_user, push_service, browser_keys)
+    delivery = NotificationDelivery.objects.create(
+        notification=NotificationFactory(user=agent_user), channel="push", subscription=sub
+    )
+
+    notification_push_send(delivery_id=delivery.pk)
+
+    assert [r["path"] for r in push_service.requests] == ["/push/sub"]
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"

@@ -3,12 +3,10 @@
 Lives outside `api/` so services and consumers never import the API layer.
 """
 
-import datetime as dt
 import json
 from typing import Any
 
-from django.utils import timezone
-
+from core.formats import iso_datetime
 from notifications.models import Notification
 
 # Channel-layer message type handled by NotificationConsumer.client_events: one layer message
@@ -20,14 +18,6 @@ CLIENT_EVENTS = "client.events"
 def user_group(user_id: int) -> str:
     """The channel-layer group every websocket of one user joins."""
     return f"user.{user_id}"
-
-
-def iso_datetime(value: dt.datetime | None) -> str | None:
-    """DRF's iso-8601 DateTimeField output: current time zone, "Z" for UTC."""
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def notification_payload(n: Notification) -> dict[str, Any]:

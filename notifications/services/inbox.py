@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.formats import iso_datetime
 from core.services import audit_log
 from intelipro.db import in_values
 from intelipro.realtime import publish, publish_on_commit
@@ -34,7 +35,6 @@ from notifications.models import (
 )
 from notifications.payloads import (
     client_events,
-    iso_datetime,
     notification_payload,
     user_group,
 )

@@ -387,7 +387,7 @@ async def _floor_arm(n_clients: int, count: int) -> dict:
 
     async def produce() -> None:
         # On the loop thread itself (DJANGO_ALLOW_ASYNC_UNSAFE, set by the floor arm): no
-        # thread hop, realtime.group_send schedules the layer send on this loop directly.
+        # thread hop, realtime.publish schedules the layer send on this loop directly.
         start = time.monotonic()
         for seq in range(count):  # paced at 100/s, like the redis arm it is the floor of
             await asyncio.sleep(max(0.0, start + seq / 100 - time.monotonic()))

@@ -13,6 +13,8 @@ Kinds:
 - "personal": belongs to one signed-in user (their notifications, their sessions). Nobody
   else reaches it, admins included; any role may act on their own (a viewer marking their own
   notification read is not a write to business data).
+- "shared": a record everyone holding the module reads (the knowledge base); only the roles
+  in `writers` change it, the others get 403.
 - "admin_module": configuration behind a module only admins hold by default (users, roles);
   every other role gets 403 whatever the record.
 """
@@ -27,9 +29,10 @@ from accounts import modules
 @dataclass(frozen=True)
 class ObjectRoute:
     prefix: str
-    kind: str  # "scoped" | "personal" | "admin_module"
+    kind: str  # "scoped" | "personal" | "shared" | "admin_module"
     module: str | None
     build: Callable[[Any, str], Any]  # (world, "own"|"other") -> model instance (or pk holder)
+    writers: tuple[str, ...] = ()  # "shared" only
 
 
 def _case(world, which):
@@ -68,6 +71,18 @@ def _role(world, which):
     return world.role_of(world.caller if which == "own" else world.stranger)
 
 
+def _knowledge(world, which):
+    from ai_assistant.models import KnowledgeDocument
+
+    return KnowledgeDocument.objects.create(
+        title=f"Renewal playbook ({which})",
+        doc_type="markdown",
+        content="# Call early\nCall customers 30 days before expiry.",
+        content_hash=which,
+        created_by=world.manager_a if which == "own" else world.manager_b,
+    )
+
+
 REGISTRY: list[ObjectRoute] = [
     ObjectRoute("case", "scoped", modules.CASES, _case),
     ObjectRoute("policy", "scoped", modules.CASES, _policy),
@@ -77,6 +92,9 @@ REGISTRY: list[ObjectRoute] = [
     ObjectRoute("file", "scoped", None, _file),
     ObjectRoute("notification", "personal", None, _notification),
     ObjectRoute("session", "personal", None, _session),
+    ObjectRoute(
+        "knowledge", "shared", modules.AI, _knowledge, writers=(modules.ADMIN, modules.MANAGER)
+    ),
     ObjectRoute("user", "admin_module", modules.USERS, _user),
     ObjectRoute("role", "admin_module", modules.USERS, _role),
 ]

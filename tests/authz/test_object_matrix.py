@@ -193,6 +193,8 @@ def _expected(route, role: str, method: str, which: str) -> set[int]:
         return set() if which == "own" else {404}
     if route.module and route.module not in modules.default_modules_for(role):
         return {403}
+    if route.kind == "shared":
+        return {403} if write and role not in route.writers else set()
     if role == modules.VIEWER and write:
         # Never a write; a record the viewer can't even see may also answer 404.
         return {403} if which == "own" else {403, 404}

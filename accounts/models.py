@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -30,6 +31,14 @@ class Role(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.display_name or self.name
+
+    @property
+    def requires_mfa(self) -> bool:
+        """The flag, or the admin role while ADMIN_ROLE_MFA_REQUIRED is on (production's
+        default): administrators hold every key, so a password alone never signs them in."""
+        return self.mfa_required or (
+            self.name == modules.ADMIN and settings.ADMIN_ROLE_MFA_REQUIRED
+        )
 
 
 class Branch(TimeStampedModel):
@@ -145,6 +154,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         return self.role.name if self.role_id else ""
 
     @property
+    def requires_mfa(self) -> bool:
+        """The user's role requires a second factor (Role.requires_mfa)."""
+        return bool(self.role_id and self.role.requires_mfa)
+
+    @property
     def module_permissions(self) -> list[str]:
         return list(self.role.permissions) if self.role_id else []
 
@@ -218,3 +232,27 @@ class UserSession(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class AuthRateCounter(models.Model):
+    """A fixed-window counter of failed sign-ins or MFA codes, used only while the cache
+    (Redis) is unreachable, so guessing stays limited when it is down (fail closed).
+
+    Written by accounts.services.throttle; rows of past windows are pruned daily.
+    """
+
+    scope = models.CharField(max_length=20)
+    ident = models.CharField(max_length=300)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "ident", "window_start"], name="uniq_auth_rate_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="idx_auth_rate_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.ident} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -112,3 +113,40 @@ def pytest_terminal_summary(terminalreporter) -> None:
             f"API fuzzing: {COUNTS['fuzz_operations']} operations x "
             f"{COUNTS['fuzz_roles']} roles, {COUNTS['fuzz_examples']} examples"
         )
+
+
+def admin_console_login(client: Client, user: User) -> Client:
+    """Sign `user` in to /admin/ the way a person does: password and a code from their
+    authenticator (superusers and staff whose role requires MFA need an OTP-verified session).
+    Enrols an authenticator through accounts' services first when the user has none."""
+    import base64
+
+    import pyotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.services.mfa import mfa_confirm, mfa_setup
+    from tests.accounts.factories import DEFAULT_PASSWORD
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        secret = mfa_setup(user=user)["secret"]
+        mfa_confirm(user=user, code=pyotp.TOTP(secret).now())
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+    code = pyotp.TOTP(base64.b32encode(device.bin_key).decode()).now()
+    response = client.post(
+        "/admin/login/",
+        {
+            "username": user.email,
+            "password": DEFAULT_PASSWORD,
+            "otp_token": code,
+            "next": "/admin/",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return client
+
+
+@pytest.fixture
+def admin_web(client: Client, admin_user: User) -> Client:
+    """A browser signed in to the admin console as admin_user (superuser), with MFA."""
+    return admin_console_login(client, admin_user)

@@ -87,7 +87,7 @@ def auth_login(*, email: str, password: str, remember_me: bool = False) -> Login
             user=user, purpose=tokens.MFA_PURPOSE_LOGIN, remember_me=remember_me
         )
         return LoginResult(user=user, mfa_token=token)
-    if user.role_id and user.role.mfa_required:
+    if user.requires_mfa:
         token = tokens.mfa_token_for(
             user=user, purpose=tokens.MFA_PURPOSE_ENROL, remember_me=remember_me
         )

@@ -9,6 +9,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_otp.models import Device
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,8 +24,8 @@ from accounts.errors import (
     PasswordIncorrectError,
 )
 from accounts.models import User, UserSession
+from accounts.services.throttle import limit_hit, limit_peek, limit_reset
 from core.services import audit_log
-from intelipro.api.throttling import rate_hit, rate_peek, rate_reset
 
 MFA_SCOPE = "mfa"
 TOTP_DEVICE_NAME = "Authenticator app"
@@ -69,20 +70,33 @@ def mfa_code_verify(*, user: User, code: str, consume: bool) -> str | None:
     concurrent requests cannot spend the same code. Guessing is bounded by a fixed window
     per user (settings.THROTTLE_RATES["mfa"], 429 with Retry-After) rather than django-otp's
     growing per-device delay, which refused a right code typed a second after a wrong one.
+    The window is counted in the database while the cache is down (accounts.services.throttle).
     """
+    match = _mfa_code_verify_limited(user=user, code=code, consume=consume)
+    return match[0] if match else None
+
+
+def mfa_device_verify(*, user: User, code: str) -> Device | None:
+    """The device that `code` (a TOTP or backup code, consumed) proves, else None: for
+    django-otp's own login (the admin console), under the same limit as the API."""
+    match = _mfa_code_verify_limited(user=user, code=code, consume=True)
+    return match[1] if match else None
+
+
+def _mfa_code_verify_limited(*, user: User, code: str, consume: bool) -> tuple[str, Device] | None:
     ident = f"user:{user.pk}"
-    window = rate_peek(scope=MFA_SCOPE, ident=ident)
+    window = limit_peek(scope=MFA_SCOPE, ident=ident)
     if window.count >= window.limit:
         raise Throttled(wait=window.retry_after, detail="Too many wrong codes. Try again later.")
     result = _mfa_code_match(user=user, code=_normalise(code), consume=consume)
     if result is None:
-        rate_hit(scope=MFA_SCOPE, ident=ident)
+        limit_hit(scope=MFA_SCOPE, ident=ident)
     else:
-        rate_reset(scope=MFA_SCOPE, ident=ident)
+        limit_reset(scope=MFA_SCOPE, ident=ident)
     return result
 
 
-def _mfa_code_match(*, user: User, code: str, consume: bool) -> str | None:
+def _mfa_code_match(*, user: User, code: str, consume: bool) -> tuple[str, Device] | None:
     if not code:
         return None
     with transaction.atomic():
@@ -94,7 +108,7 @@ def _mfa_code_match(*, user: User, code: str, consume: bool) -> str | None:
                 .first()
             )
             ok = device is not None and _totp_matches(device, code, consume=consume)
-            return "totp" if ok else None
+            return ("totp", device) if ok else None
         # Backup codes always hold a letter (see _backup_codes_create), so a mistyped TOTP
         # code never counts against the backup codes' back-off.
         static = (
@@ -104,7 +118,7 @@ def _mfa_code_match(*, user: User, code: str, consume: bool) -> str | None:
             .first()
         )
         if static is not None and static.verify_token(code):
-            return "backup_code"
+            return ("backup_code", static)
     return None
 
 
@@ -123,9 +137,19 @@ def mfa_setup(*, user: User) -> dict[str, str]:
             raise MfaAlreadyEnabledError()
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return _setup_details(device)
+
+
+def _setup_details(device: TOTPDevice) -> dict[str, str]:
     uri = device.config_url
     secret = base64.b32encode(device.bin_key).decode("ascii")
     return {"secret": secret, "otpauth_url": uri, "qr_code": _qr_data_uri(uri)}
+
+
+def mfa_pending_setup(*, user: User) -> dict[str, str] | None:
+    """The enrolment in progress (what mfa_setup returned), to show again after a typo."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    return _setup_details(device) if device is not None else None
 
 
 def _backup_codes_create(*, user: User) -> list[str]:
@@ -172,7 +196,7 @@ def mfa_disable(*, user: User, password: str, code: str) -> None:
     """Turn MFA off (needs the password and a current code or a backup code)."""
     if not user.mfa_enabled:
         raise MfaNotEnabledError()
-    if user.role_id and user.role.mfa_required:
+    if user.requires_mfa:
         raise MfaRequiredByRoleError()
     if not user.check_password(password):
         audit_log(action="auth.mfa_failed", actor=user, obj=user, changes={"step": "disable"})

@@ -279,4 +279,7 @@ def sessions_prune() -> dict[str, int]:
             break
         BlacklistedToken.objects.filter(token_id__in=pks).delete()
         deleted["tokens"] += OutstandingToken.objects.filter(pk__in=pks).delete()[0]
+    from accounts.services.throttle import limit_windows_prune
+
+    deleted["rate_windows"] = limit_windows_prune()
     return deleted

@@ -32,6 +32,10 @@ class RateWindow:
     count: int
     limit: int
     retry_after: int
+    # False when the cache did not answer (Redis down, errors ignored): `count` is then
+    # meaningless. The general API limit fails open on it; limits guarding secrets (login,
+    # MFA) fall back to a database counter (accounts.services.throttle).
+    available: bool = True
 
     @property
     def exceeded(self) -> bool:
@@ -48,21 +52,32 @@ def rate_hit(*, scope: str, ident: str, rate: str | None = None) -> RateWindow:
     """Count one event for (scope, ident) in the current window and return the state."""
     limit, period = parse_rate(rate or settings.THROTTLE_RATES[scope])
     key, remaining = _window(scope, ident, period)
-    cache.add(key, 0, timeout=period + 1)
+    # add() answers True/False from a live cache, None when it is down (errors ignored).
+    available = cache.add(key, 0, timeout=period + 1) is not None
     try:
-        # None when the cache is down and its errors are ignored: fail open, the API stays up.
-        count = cache.incr(key) or 0
+        count = cache.incr(key)
     except ValueError:  # key expired between add and incr
-        cache.add(key, 1, timeout=period + 1)
+        available = cache.add(key, 1, timeout=period + 1) is not None
         count = 1
-    return RateWindow(count=count, limit=limit, retry_after=max(remaining, 1))
+    if count is None:  # the cache is down: fail open here, callers decide (see RateWindow)
+        available, count = False, 0
+    return RateWindow(count=count, limit=limit, retry_after=max(remaining, 1), available=available)
 
 
 def rate_peek(*, scope: str, ident: str, rate: str | None = None) -> RateWindow:
     """Read the current window without counting."""
     limit, period = parse_rate(rate or settings.THROTTLE_RATES[scope])
     key, remaining = _window(scope, ident, period)
-    return RateWindow(count=int(cache.get(key) or 0), limit=limit, retry_after=max(remaining, 1))
+    missing = object()
+    value = cache.get(key, missing)
+    # A miss is also what a down cache answers: tell them apart with add() (None when down).
+    available = value is not missing or cache.add(key, 0, timeout=period + 1) is not None
+    return RateWindow(
+        count=int(value or 0) if value is not missing else 0,
+        limit=limit,
+        retry_after=max(remaining, 1),
+        available=available,
+    )
 
 
 def rate_undo(*, scope: str, ident: str, rate: str | None = None) -> None:

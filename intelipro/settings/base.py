@@ -228,9 +228,13 @@ THROTTLE_RATES = {
     "api_general": env("THROTTLE_API_GENERAL", default="1000/h"),
     "upload": env("THROTTLE_UPLOAD", default="10/h"),
     "ai_queries": env("THROTTLE_AI_QUERIES", default="100/h"),
-    # wrong MFA codes per user (replaces django-otp's growing per-device delay, see below)
+    # wrong MFA codes per user (a fixed window on top of django-otp's per-device delay)
     "mfa": env("THROTTLE_MFA", default="5/15m"),
 }
+# django-otp's growing per-device delay is replaced by the window above: it refused a right
+# code typed a second after a wrong one. Every place a code is checked (API sign-in, disable,
+# the admin console) goes through accounts.services.mfa.mfa_code_verify, whose window falls
+# back to a database counter when the cache is down (tests/accounts/test_fail_closed.py).
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 REST_FRAMEWORK = {
@@ -494,6 +498,9 @@ PASSWORD_RESET_EMAIL_RATE = env("PASSWORD_RESET_EMAIL_RATE", default="5/h")  # p
 USER_INVITE_LIFETIME = env.int("USER_INVITE_LIFETIME_SECONDS", default=72 * 3600)
 MFA_TOKEN_LIFETIME = env.int("MFA_TOKEN_LIFETIME_SECONDS", default=300)  # login's MFA step
 MFA_BACKUP_CODES_COUNT = 10
+# The admin role requires MFA (API and /admin/) even when its Role.mfa_required flag is off.
+# Off for laptops and tests; production.py turns it on unless ADMIN_ROLE_MFA_REQUIRED=false.
+ADMIN_ROLE_MFA_REQUIRED = env.bool("ADMIN_ROLE_MFA_REQUIRED", default=False)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UserStatusEnum"] = "accounts.models.User.Status"
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Intelipro")
 CELERY_BEAT_SCHEDULE.update(

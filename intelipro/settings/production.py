@@ -42,6 +42,9 @@ if len(FIELD_HASH_KEY) < 32 or "FAKE" in FIELD_HASH_KEY:
 if FIELD_HASH_KEY in FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_HASH_KEY must differ from the encryption keys.")
 
+# Administrators sign in with a second factor (API and /admin/); an env switch turns it off.
+ADMIN_ROLE_MFA_REQUIRED = env.bool("ADMIN_ROLE_MFA_REQUIRED", default=True)
+
 # Behind nginx terminating TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -159,12 +159,6 @@ def _admin_action(client, action: str, file_id: int):
     )
 
 
-@pytest.fixture
-def admin_web(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def test_admin_quarantine_then_restore(
     admin_web, agent_client, case, django_capture_on_commit_callbacks
 ):

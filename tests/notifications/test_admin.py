@@ -14,12 +14,6 @@ from tests.notifications.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_web(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 @pytest.mark.parametrize(
     "name",
     [

@@ -1,17 +1,9 @@
 import pytest
-from django.test import Client
 
 from renewals.models import CaseEvent
 from tests.renewals.factories import RenewalCaseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_web(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.mark.parametrize(

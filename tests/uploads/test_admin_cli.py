@@ -13,12 +13,6 @@ from uploads.models import UploadBatch
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_web(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def test_changelist_shows_progress_and_counts(admin_web, admin_user):
     UploadBatch.objects.create(
         file_name="a.csv",

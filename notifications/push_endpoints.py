@@ -17,6 +17,7 @@ Checked at registration and again before every send, because DNS answers change.
 
 import ipaddress
 import socket
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -76,7 +77,7 @@ def push_endpoint_check(endpoint: str, *, resolve: bool = True) -> None:
     default_port = 443 if parts.scheme == "https" else 80
     infos = socket.getaddrinfo(host, port or default_port, type=socket.SOCK_STREAM)
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if _address_refused(address):
             raise PushEndpointRefusedError(
                 "The endpoint's host resolves to a private or reserved address."
@@ -86,7 +87,9 @@ def push_endpoint_check(endpoint: str, *, resolve: bool = True) -> None:
 class _NoRedirectSession(requests.Session):
     """A push service answers 201; a redirect is never followed (it could point anywhere)."""
 
-    def request(self, method: str | bytes, url: str | bytes, *args, **kwargs):  # type: ignore[override]
+    def request(
+        self, method: str, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         kwargs["allow_redirects"] = False
         return super().request(method, url, *args, **kwargs)
 

@@ -38,6 +38,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import phonenumbers
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -51,11 +52,15 @@ __all__ = [
     "EncryptedJSONField",
     "EncryptedTextField",
     "EncryptionKeyError",
+    "KeyedHashField",
     "decrypt_str",
     "encrypt_str",
     "encrypted_fields",
     "is_current_token",
+    "is_token",
     "keyed_hash",
+    "normalize_email",
+    "normalize_phone",
     "rotate_token",
 ]
 
@@ -115,6 +120,15 @@ def is_current_token(token: str) -> bool:
     _multifernet(keys)  # validates the configuration with a clear error
     try:
         _primary(keys[0]).decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeEncodeError):
+        return False
+    return True
+
+
+def is_token(value: str) -> bool:
+    """True when the value is a token some configured key decrypts (already encrypted)."""
+    try:
+        _multifernet(_keys()).decrypt(value.encode("ascii"))
     except (InvalidToken, UnicodeEncodeError):
         return False
     return True
@@ -238,6 +252,73 @@ class EncryptedJSONField(EncryptedFieldMixin, models.JSONField):
         if value is None:
             return None
         return self.from_plaintext(decrypt_str(value))
+
+
+def normalize_email(value: str) -> str:
+    """Exact-match form of an email address: trimmed, lowercased."""
+    return (value or "").strip().lower()
+
+
+def normalize_phone(value: str) -> str:
+    """Exact-match form of a phone number: E.164 (`+919812345678`).
+
+    Numbers without a country code are read in settings.PHONE_DEFAULT_REGION, so
+    "098123 45678", "+91 98123-45678" and "0091 9812345678" all give the same value. Text that
+    is not a valid number keeps its digits only (and a leading +), so it can still match
+    itself exactly; text without digits normalizes to "" (no match).
+    """
+    text = (value or "").strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, getattr(settings, "PHONE_DEFAULT_REGION", None))
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        return ""
+    return ("+" if text.startswith("+") else "") + digits
+
+
+_NORMALIZERS = {"email": normalize_email, "phone": normalize_phone, "text": str.strip}
+
+
+class KeyedHashField(models.CharField):
+    """Exact-match lookup column beside an encrypted one: HMAC-SHA256 of the normalized value.
+
+    `source` names the encrypted field on the same model; `normalizer` is "email", "phone" or
+    "text". The hash is derived on every save and insert (`pre_save`, like `auto_now`), so
+    model saves, the admin and `bulk_create` keep it right; raw set-based writers and
+    `bulk_update` call `hash_of()` themselves. Search with `filter(<name>=field.hash_of(q))`.
+    """
+
+    def __init__(self, *args: Any, source: str, normalizer: str = "text", **kwargs: Any):
+        if normalizer not in _NORMALIZERS:
+            raise ValueError(f"normalizer must be one of {sorted(_NORMALIZERS)}")
+        self.source = source
+        self.normalizer = normalizer
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs["normalizer"] = self.normalizer
+        return name, path, args, kwargs
+
+    def hash_of(self, value: str | None) -> str:
+        """The lookup hash of a plaintext value ("" for no value)."""
+        return keyed_hash(_NORMALIZERS[self.normalizer](value or ""))
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = self.hash_of(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 def encrypted_fields(model: type[models.Model]) -> list[models.Field]:

@@ -18,6 +18,8 @@ each model's own metadata and base manager, not hard-coded SQL.
 
 from __future__ import annotations
 
+import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +27,13 @@ from django.apps import apps
 from django.db import connection, models, transaction
 from django.db.models.functions import Cast
 
-from core.fields import encrypted_fields, is_current_token
+from core.fields import (
+    KeyedHashField,
+    decrypt_str,
+    encrypted_fields,
+    is_current_token,
+    is_token,
+)
 from core.services import audit_log
 
 # Rows per transaction: keeps each batch's row locks to tens of milliseconds and memory flat;
@@ -58,6 +66,38 @@ def encrypted_models() -> list[tuple[type[models.Model], list[models.Field]]]:
     return sorted(found, key=lambda pair: pair[0]._meta.label)
 
 
+def write_values(
+    *, model: type[models.Model], objs: list[models.Model], fields: list[models.Field]
+) -> None:
+    """Write `fields` of `objs` (instances carrying a pk and plaintext values) in one statement.
+
+    Values go through each field's get_db_prep_save, so encrypted columns are encrypted under
+    the newest key. PostgreSQL: one `UPDATE ... FROM unnest(<an array per column>)` joined on
+    the pk (Django's bulk_update builds a CASE with one branch per row, which PostgreSQL
+    evaluates branch by branch: quadratic in the batch size). Elsewhere: bulk_update.
+    """
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model._base_manager.bulk_update(objs, [f.name for f in fields])
+        return
+    qn = connection.ops.quote_name
+    pk = model._meta.pk
+    columns = [qn(pk.column), *(qn(f.column) for f in fields)]
+    arrays = [[obj.pk for obj in objs]] + [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in objs] for f in fields
+    ]
+    types = [f"{pk.db_type(connection)}[]"] + ["text[]"] * len(fields)
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns[1:])
+    unnest = ", ".join(f"%s::{t}" for t in types)
+    sql = (
+        f"UPDATE {qn(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - quoted names
+        f"FROM unnest({unnest}) AS v({', '.join(columns)}) WHERE t.{columns[0]} = v.{columns[0]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+
+
 def _rotate_batch(
     *,
     model: type[models.Model],
@@ -88,10 +128,10 @@ def _rotate_batch(
             for pk, tokens in stale_rows:
                 obj = model(pk=pk)
                 for field, token in zip(fields, tokens, strict=True):
-                    # Decrypt (any key); bulk_update re-encrypts through the field (newest key).
+                    # Decrypt (any key); the write re-encrypts through the field (newest key).
                     setattr(obj, field.attname, field.from_db_value(token, None, connection))
                 objs.append(obj)
-            model._base_manager.bulk_update(objs, [f.name for f in fields])
+            write_values(model=model, objs=objs, fields=fields)
     if rows:
         result.rows_scanned += len(rows)
         result.rows_rotated += len(stale_rows)
@@ -143,9 +183,70 @@ def rotate_model_keys(
     return result
 
 
+def _plaintext_to_python(field: models.Field, raw: str) -> object:
+    """A pre-encryption column value (as text) in the field's Python form."""
+    if raw is None or raw == "":
+        return raw
+    if isinstance(field, models.JSONField):
+        return json.loads(raw)
+    if isinstance(field, models.DateField):
+        return datetime.date.fromisoformat(raw[:10])
+    return raw
+
+
+def encrypt_existing_values(
+    *,
+    model: type[models.Model],
+    field_names: list[str],
+    batch_size: int = ROTATION_BATCH_SIZE,
+) -> int:
+    """Encrypt plaintext left in columns that just became encrypted (for data migrations).
+
+    Run after the AlterField that turned the columns into encrypted ones (their content is
+    then the old value as text: `date::text`, `jsonb::text`). Fills every KeyedHashField whose
+    source is among them. Values that already decrypt are left alone, so a rerun is harmless.
+    One read and one bulk UPDATE per batch, in pk order. Returns the number of rows written.
+    """
+    fields = [model._meta.get_field(name) for name in field_names]
+    hashes = [
+        f
+        for f in model._meta.concrete_fields
+        if isinstance(f, KeyedHashField) and f.source in field_names
+    ]
+    raw = {f"_raw_{f.attname}": Cast(f.attname, output_field=models.TextField()) for f in fields}
+    written = 0
+    watermark = None
+    while True:
+        with transaction.atomic():
+            qs = model._base_manager.order_by("pk")
+            if watermark is not None:
+                qs = qs.filter(pk__gt=watermark)
+            rows = list(
+                qs.select_for_update().annotate(**raw).values_list("pk", *raw.keys())[:batch_size]
+            )
+            if not rows:
+                return written
+            objs = []
+            for pk, *values in rows:
+                obj = model(pk=pk)
+                for field, value in zip(fields, values, strict=True):
+                    if value not in (None, "") and is_token(value):
+                        value = decrypt_str(value)  # already encrypted (a rerun): keep it
+                    setattr(obj, field.attname, _plaintext_to_python(field, value))
+                for hash_field in hashes:
+                    source = getattr(obj, model._meta.get_field(hash_field.source).attname)
+                    setattr(obj, hash_field.attname, hash_field.hash_of(source))
+                objs.append(obj)
+            write_values(model=model, objs=objs, fields=[*fields, *hashes])
+            written += len(objs)
+            watermark = rows[-1][0]
+
+
 __all__ = [
     "ROTATION_BATCH_SIZE",
     "RotationResult",
+    "encrypt_existing_values",
     "encrypted_models",
     "rotate_model_keys",
+    "write_values",
 ]

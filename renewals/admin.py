@@ -24,14 +24,25 @@ from renewals.models import (
     RenewalCase,
     UnmatchedPayment,
 )
+from renewals.selectors import customer_search_q
 
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["customer_code", "first_name", "last_name", "email", "phone", "kyc_status"]
     list_filter = ["kyc_status"]
-    search_fields = ["customer_code", "first_name", "last_name", "email", "phone"]
+    # Email and phone are encrypted: searched by exact value (get_search_results), not here.
+    search_fields = ["customer_code", "first_name", "last_name"]
+    search_help_text = "Code or name (substring), or an exact email or phone number."
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            results |= queryset.filter(customer_search_q(search_term))
+        return results, may_have_duplicates
 
 
 class CaseInline(admin.TabularInline):

@@ -671,8 +671,10 @@ UPLOAD_XLSX_MAX_ENTRIES = env.int("UPLOAD_XLSX_MAX_ENTRIES", default=10_000)
 # Rows per transaction: big enough for set-based SQL to pay off, small enough that a chunk
 # holds its row locks for well under a second and a crash re-does little work.
 UPLOAD_CHUNK_SIZE = env.int("UPLOAD_CHUNK_SIZE", default=2000)
-# Region for phone numbers written without a country code (ISO 3166 alpha-2).
-UPLOAD_PHONE_DEFAULT_REGION = env("UPLOAD_PHONE_DEFAULT_REGION", default="IN")
+# Region for phone numbers written without a country code (ISO 3166 alpha-2): the customer
+# phone lookup hash (core.fields.normalize_phone) and the upload pipeline read them the same.
+PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="IN")
+UPLOAD_PHONE_DEFAULT_REGION = env("UPLOAD_PHONE_DEFAULT_REGION", default=PHONE_DEFAULT_REGION)
 # Maker-checker: a batch waits in awaiting_approval when it would change any existing
 # policy's premium by more than this percent, or open/change more than this many cases.
 # 0 disables a threshold; with both 0 no validation pass runs before writes.

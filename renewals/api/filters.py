@@ -5,6 +5,7 @@ from django_filters import rest_framework as filters
 
 from renewals import lifecycle
 from renewals.models import Customer, Policy, RenewalCase
+from renewals.selectors import customer_search_q
 
 STATUS_CHOICES = [
     ("all", "All"),
@@ -16,23 +17,6 @@ STATUS_CHOICES = [
 ]
 PRIORITY_CHOICES = [("all", "All"), *lifecycle.Priority.choices]
 POLICY_TYPE_CHOICES = [("all", "All"), *Policy.PolicyType.choices]
-
-
-def _words(value: str) -> list[str]:
-    return [w for w in value.split() if w][:5]
-
-
-def customer_search_q(value: str, prefix: str = "") -> Q:
-    """Every word must match the customer's first name, last name, email or phone."""
-    q = Q()
-    for word in _words(value):
-        q &= (
-            Q(**{f"{prefix}first_name__icontains": word})
-            | Q(**{f"{prefix}last_name__icontains": word})
-            | Q(**{f"{prefix}email__icontains": word})
-            | Q(**{f"{prefix}phone__icontains": word})
-        )
-    return q
 
 
 # A search matching more policies than this falls back to a sub-select instead of a literal
@@ -75,7 +59,14 @@ class CaseFilter(filters.FilterSet):
     )
     search = filters.CharFilter(
         method="filter_search",
-        help_text="Case number, policy number, customer name, email or phone (substring).",
+        help_text=(
+            "Case number, policy number or customer name (substring; every word must match the "
+            "first or last name), or the customer's exact email or phone number. Email and "
+            "phone are encrypted at rest, so they match only as a whole: email "
+            "case-insensitively, phone after normalization to E.164 (numbers without a "
+            "country code are read in the default region), e.g. `+91 98123 45678` or "
+            "`09812345678`."
+        ),
     )
     policy_type = filters.ChoiceFilter(choices=POLICY_TYPE_CHOICES, method="filter_policy_type")
     branch = filters.NumberFilter(field_name="policy__branch_id", help_text="Branch id.")
@@ -181,7 +172,13 @@ class PolicyFilter(filters.FilterSet):
 
 class CustomerFilter(filters.FilterSet):
     kyc_status = filters.ChoiceFilter(choices=Customer.KycStatus.choices)
-    search = filters.CharFilter(method="filter_search", help_text="Name, email, phone or code.")
+    search = filters.CharFilter(
+        method="filter_search",
+        help_text=(
+            "Customer code or name (substring), or the exact email or phone number (encrypted "
+            "at rest: whole value only; email case-insensitive, phone normalized to E.164)."
+        ),
+    )
 
     class Meta:
         model = Customer

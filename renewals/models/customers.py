@@ -3,6 +3,13 @@
 from django.db import models
 from django.db.models import Q
 
+from core.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedEmailField,
+    EncryptedJSONField,
+    KeyedHashField,
+)
 from intelipro.models import TimeStampedModel
 
 
@@ -13,6 +20,12 @@ class Customer(TimeStampedModel):
     {"consent": {"email": true, "sms": false, "whatsapp": true, "phone": true},
      "preferred_channel": "email", "language": "en",
      "quiet_hours": {"start": "21:00", "end": "08:00"}}.
+
+    PII is encrypted at rest (spec: column-level encryption; docs/encryption.md): email, phone,
+    date of birth, address and the KYC documents (identity-document numbers). Email and phone
+    can only be found by exact match, through `email_hash` / `phone_hash` (HMAC of the
+    lowercased email / the E.164 phone, kept by the fields themselves on save and insert).
+    Names and the customer code stay plain so search by name keeps working.
     """
 
     class KycStatus(models.TextChoices):
@@ -23,14 +36,16 @@ class Customer(TimeStampedModel):
     customer_code = models.CharField(max_length=50, unique=True)
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=255, blank=True, db_index=True)
-    phone = models.CharField(max_length=20, blank=True, db_index=True)
-    date_of_birth = models.DateField(null=True, blank=True)
-    address = models.JSONField(null=True, blank=True)
+    email = EncryptedEmailField(max_length=255, blank=True)
+    email_hash = KeyedHashField(source="email", normalizer="email")
+    phone = EncryptedCharField(max_length=20, blank=True)
+    phone_hash = KeyedHashField(source="phone", normalizer="phone")
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    address = EncryptedJSONField(null=True, blank=True)
     kyc_status = models.CharField(
         max_length=20, choices=KycStatus.choices, default=KycStatus.PENDING, db_index=True
     )
-    kyc_documents = models.JSONField(null=True, blank=True)
+    kyc_documents = EncryptedJSONField(null=True, blank=True)
     communication_preferences = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts import modules
 from accounts.permissions import scope_queryset
+from core.fields import KeyedHashField
 from core.formats import iso_datetime
 from renewals.errors import PolicyNotFoundError
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
@@ -201,3 +202,34 @@ def branch_list() -> QuerySet:
     from accounts.models import Branch
 
     return Branch.objects.select_related("manager").order_by("code")
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in value.split() if w][:5]
+
+
+def customer_search_q(value: str, prefix: str = "") -> Q:
+    """Customers a search term finds.
+
+    - Name: every word must be a substring of the first or last name (as before).
+    - Email and phone are encrypted at rest, so they match exactly, never by substring: the
+      whole term, normalized (email lowercased; phone read as a number in
+      PHONE_DEFAULT_REGION and written E.164), is compared through the keyed-hash columns.
+      "+91 98123 45678", "098123-45678" and "9812345678" all find +919812345678.
+    """
+    q = Q()
+    for word in _words(value):
+        q &= Q(**{f"{prefix}first_name__icontains": word}) | Q(
+            **{f"{prefix}last_name__icontains": word}
+        )
+    term = value.strip()
+    if "@" in term:
+        q |= Q(**{f"{prefix}email_hash": _hash_field("email_hash").hash_of(term)})
+    phone_hash = _hash_field("phone_hash").hash_of(term)
+    if phone_hash:
+        q |= Q(**{f"{prefix}phone_hash": phone_hash})
+    return q
+
+
+def _hash_field(name: str) -> KeyedHashField:
+    return Customer._meta.get_field(name)  # type: ignore[return-value]

@@ -4,6 +4,9 @@ PostgreSQL: one `INSERT ... SELECT FROM unnest(<an array per column>) ... ON CON
 RETURNING` per call, parameters bound server-side in binary; appends use COPY. Other
 databases (SQLite, the embedded default) get the same semantics through Django's
 `bulk_create` with `update_conflicts` / `ignore_conflicts` plus one read-back query.
+
+Encrypted columns (core.fields) are encrypted per value before they travel, and keyed-hash
+lookup columns are derived from their source values, as the ORM would.
 """
 
 import json
@@ -15,6 +18,7 @@ from django.db import connection, models
 from django.db.models import NOT_PROVIDED
 from django.utils import timezone
 
+from core.fields import EncryptedFieldMixin, KeyedHashField
 from intelipro.models import TimeStampedModel
 
 
@@ -40,10 +44,41 @@ def _field_default(field: models.Field, now: Any) -> Any:
     return field.get_default()  # "" for non-null text fields, None for nullable ones
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any]:
+def _getter(field: models.Field, now: Any) -> Callable[[dict[str, Any]], Any]:
+    """How one row dict becomes this column's database value.
+
+    Encrypted columns are encrypted here (the raw SQL below bypasses the ORM); a keyed-hash
+    lookup column is derived from its source value in the same row, as its pre_save does.
+    """
+    default = _field_default(field, now)
+    if isinstance(field, KeyedHashField):
+        source = field.model._meta.get_field(field.source).attname
+        return lambda row: field.hash_of(row.get(source))
+    if isinstance(field, EncryptedFieldMixin):
+        return lambda row: field.get_db_prep_save(row.get(field.attname, default), connection)
     if isinstance(field, models.JSONField):
-        return lambda value: None if value is None else json.dumps(value)
-    return lambda value: value
+        return lambda row: _json_or_none(row.get(field.attname, default))
+    return lambda row: row.get(field.attname, default)
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _is_jsonb(field: models.Field) -> bool:
+    return isinstance(field, models.JSONField) and not isinstance(field, EncryptedFieldMixin)
+
+
+def _with_derived(model: type[models.Model], update_fields: list[str]) -> list[str]:
+    """Update fields plus the keyed-hash columns derived from any of them."""
+    extra = [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, KeyedHashField)
+        and f.source in update_fields
+        and f.name not in update_fields
+    ]
+    return [*update_fields, *extra]
 
 
 def _qn(name: str) -> str:
@@ -52,7 +87,7 @@ def _qn(name: str) -> str:
 
 def _pg_array_type(field: models.Field) -> str:
     """The SQL array type a column's values travel as (jsonb as text, cast in the SELECT)."""
-    if isinstance(field, models.JSONField):
+    if _is_jsonb(field):
         return "text[]"
     return f"{field.db_type(connection)}[]"
 
@@ -75,20 +110,18 @@ def _pg_insert(
     table = _qn(model._meta.db_table)
     names = [_qn(field.column) for field in fields]
     columns = ", ".join(names)
-    getters = [(field.attname, _field_default(field, now), _converter(field)) for field in fields]
-    arrays = [
-        [convert(row.get(attname, default)) for row in rows]
-        for attname, default, convert in getters
-    ]
+    getters = [_getter(field, now) for field in fields]
+    arrays = [[get(row) for row in rows] for get in getters]
     unnest = ", ".join(f"%s::{_pg_array_type(field)}" for field in fields)
     selects = ", ".join(
-        f"s.{name}::jsonb" if isinstance(field, models.JSONField) else f"s.{name}"
+        f"s.{name}::jsonb" if _is_jsonb(field) else f"s.{name}"
         for field, name in zip(fields, names, strict=True)
     )
     sql_key = _qn(model._meta.get_field(key).column)
     if update_fields is None:
         conflict = "ON CONFLICT DO NOTHING"
     else:
+        update_fields = _with_derived(model, update_fields)
         targets = [model._meta.get_field(name).column for name in update_fields]
         stamp = f", {_qn('updated_at')} = EXCLUDED.{_qn('updated_at')}"
         if not issubclass(model, TimeStampedModel):
@@ -137,9 +170,9 @@ def rows_upsert(
             )
         }
     else:
-        fields = (
-            [*update_fields, "updated_at"] if issubclass(model, TimeStampedModel) else update_fields
-        )
+        fields = _with_derived(model, update_fields)
+        if issubclass(model, TimeStampedModel):
+            fields.append("updated_at")
         model.objects.bulk_create(
             [model(**row) for row in rows],
             update_conflicts=True,
@@ -182,11 +215,9 @@ def rows_copy(*, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     now = timezone.now()
     fields = _writable_fields(model, rows[0])
     columns = ", ".join(_qn(field.column) for field in fields)
-    getters = [(field.attname, _field_default(field, now), _converter(field)) for field in fields]
+    getters = [_getter(field, now) for field in fields]
     with connection.cursor() as cursor:
         copy_sql = f"COPY {_qn(model._meta.db_table)} ({columns}) FROM STDIN"
         with cursor.cursor.copy(copy_sql) as copy:
             for row in rows:
-                copy.write_row(
-                    [convert(row.get(attname, default)) for attname, default, convert in getters]
-                )
+                copy.write_row([get(row) for get in getters])

@@ -15,4 +15,4 @@ def encrypted_probe_table(django_db_setup, django_db_blocker):
             editor.create_model(EncryptedProbe)
         yield EncryptedProbe
         with connection.schema_editor() as editor:
-            editor.delete_model(EncryptedProbe)
+            editor.execute("DROP TABLE IF EXISTS test_encrypted_probe")

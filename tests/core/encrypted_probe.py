@@ -13,6 +13,7 @@ from core.fields import (
     EncryptedEmailField,
     EncryptedJSONField,
     EncryptedTextField,
+    KeyedHashField,
 )
 
 
@@ -23,6 +24,9 @@ class EncryptedProbe(models.Model):
     secret = EncryptedTextField(blank=True)
     code = EncryptedCharField(max_length=30, blank=True)
     email = EncryptedEmailField(max_length=255, blank=True)
+    email_hash = KeyedHashField(source="email", normalizer="email")
+    phone = EncryptedCharField(max_length=20, blank=True)
+    phone_hash = KeyedHashField(source="phone", normalizer="phone")
     born = EncryptedDateField(null=True, blank=True)
     details = EncryptedJSONField(null=True, blank=True)
 

@@ -5,9 +5,11 @@ import datetime
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError
+from django.db import connection
 from rest_framework import serializers
 
-from core.fields import EncryptionKeyError, keyed_hash
+from core.fields import EncryptionKeyError, keyed_hash, normalize_phone
+from core.key_rotation import encrypt_existing_values
 from tests.core.encrypted_probe import EncryptedProbe, raw_column
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("encrypted_probe_table")]
@@ -168,3 +170,71 @@ def test_drf_sees_the_base_field_types_so_the_api_shape_is_unchanged():
     assert isinstance(fields["details"], serializers.JSONField)
     assert isinstance(fields["code"], serializers.CharField)
     assert fields["code"].max_length == 30
+
+
+def test_hash_columns_follow_their_source_on_save_and_bulk_create(settings):
+    settings.PHONE_DEFAULT_REGION = "IN"
+    probe = _probe(email=" Asha.Rao@Example.com ", phone="098123 45678")
+    EncryptedProbe.objects.bulk_create([EncryptedProbe(email="b@example.com")])
+
+    assert probe.email_hash == keyed_hash("asha.rao@example.com")
+    assert probe.phone_hash == keyed_hash("+919812345678")
+    assert EncryptedProbe.objects.filter(email_hash=keyed_hash("b@example.com")).count() == 1
+    probe.phone = ""
+    probe.save()
+    assert EncryptedProbe.objects.get(pk=probe.pk).phone_hash == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("+91 98123 45678", "+919812345678"),
+        ("098123-45678", "+919812345678"),
+        ("9812345678", "+919812345678"),
+        ("0091 9812345678", "+919812345678"),
+        ("+44 7700 900123", "+447700900123"),
+        ("+1-555-0001", "+15550001"),  # not a valid number: digits kept, still exact
+        ("no digits", ""),
+    ],
+)
+def test_normalize_phone(settings, raw, normalized):
+    settings.PHONE_DEFAULT_REGION = "IN"
+
+    assert normalize_phone(raw) == normalized
+
+
+def test_encrypt_existing_values_encrypts_plaintext_and_fills_hashes():
+    probes = [_probe(label=f"p{i}") for i in range(3)]
+    # Plaintext as a just-altered column holds it (what migration 0004 finds).
+    table = EncryptedProbe._meta.db_table
+    with connection.cursor() as cursor:
+        for i, probe in enumerate(probes):
+            cursor.execute(
+                f"UPDATE {table} SET email = %s, born = %s, details = %s, email_hash = '' "  # noqa: S608
+                "WHERE id = %s",
+                [f"P{i}@Example.com", "1990-05-0" + str(i + 1), '{"city": "Pune"}', probe.pk],
+            )
+
+    written = encrypt_existing_values(
+        model=EncryptedProbe, field_names=["email", "born", "details"], batch_size=2
+    )
+
+    assert written == 3
+    for i, probe in enumerate(probes):
+        assert raw_column(EncryptedProbe, "email", probe.pk).startswith("gAAAA")
+        loaded = EncryptedProbe.objects.get(pk=probe.pk)
+        assert loaded.email == f"P{i}@Example.com"
+        assert loaded.born == datetime.date(1990, 5, i + 1)
+        assert loaded.details == {"city": "Pune"}
+        assert loaded.email_hash == keyed_hash(f"p{i}@example.com")
+        assert loaded.secret == "sk-live-abc123"  # other columns untouched
+
+
+def test_encrypt_existing_values_leaves_encrypted_values_alone():
+    probe = _probe()
+    before = raw_column(EncryptedProbe, "secret", probe.pk)
+
+    encrypt_existing_values(model=EncryptedProbe, field_names=["email"])
+
+    assert raw_column(EncryptedProbe, "secret", probe.pk) == before
+    assert EncryptedProbe.objects.get(pk=probe.pk).email == "Asha.Rao@example.com"

@@ -80,7 +80,7 @@ def test_commit_is_audited(settings):
     event = AuditEvent.objects.get(action="encryption.keys_rotated")
     assert event.object_type == "core.encryptedprobe"
     assert event.changes == {
-        "fields": ["secret", "code", "email", "born", "details"],
+        "fields": ["secret", "code", "email", "phone", "born", "details"],
         "rows": 2,
         "values": 6,
     }
@@ -123,7 +123,7 @@ def test_models_are_discovered_by_field_type(settings):
 
     call_command("rotate_keys", "--no-progress", stdout=out)
 
-    assert "core.EncryptedProbe (secret, code, email, born, details)" in out.getvalue()
+    assert "core.EncryptedProbe (secret, code, email, phone, born, details)" in out.getvalue()
 
 
 def test_a_token_no_key_decrypts_stops_with_a_clear_error(settings):

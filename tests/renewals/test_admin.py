@@ -1,7 +1,7 @@
 import pytest
 
 from renewals.models import CaseEvent
-from tests.renewals.factories import RenewalCaseFactory
+from tests.renewals.factories import CustomerFactory, RenewalCaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +59,15 @@ def test_admin_assign_action_shows_form_first(admin_web):
 
     assert response.status_code == 200
     assert b"user_id" in response.content
+
+
+def test_admin_customer_search_finds_an_exact_email_not_a_part_of_it(admin_web):
+    # Email and phone are encrypted at rest: exact (case-insensitive) match only (issue 13).
+    hit = CustomerFactory(first_name="Zed", email="meera.iyer@example.com")
+    CustomerFactory(first_name="Other", email="other@example.com")
+
+    exact = admin_web.get("/admin/renewals/customer/", {"q": "MEERA.IYER@example.com"})
+    part = admin_web.get("/admin/renewals/customer/", {"q": "iyer@example"})
+
+    assert list(exact.context["cl"].result_list) == [hit]
+    assert list(part.context["cl"].result_list) == []

@@ -136,7 +136,7 @@ def seed(n: int) -> None:
             cur.execute(statement)
     # Email and phone are encrypted at rest (issue 13): PostgreSQL cannot make Fernet tokens,
     # so the plaintext inserted above is encrypted (and the lookup hashes filled) in batches,
-    # as migration 0004 does for an existing book.
+    # as migration 0005 does for an existing book.
     encrypting = time.monotonic()
     encrypt_existing_values(model=Customer, field_names=["email", "phone"], batch_size=5000)
     print(f"seed: encrypted {customers} customers in {time.monotonic() - encrypting:.1f}s")

@@ -205,7 +205,7 @@ def test_normalize_phone(settings, raw, normalized):
 
 def test_encrypt_existing_values_encrypts_plaintext_and_fills_hashes():
     probes = [_probe(label=f"p{i}") for i in range(3)]
-    # Plaintext as a just-altered column holds it (what migration 0004 finds).
+    # Plaintext as a just-altered column holds it (what migration 0005 finds).
     table = EncryptedProbe._meta.db_table
     with connection.cursor() as cursor:
         for i, probe in enumerate(probes):

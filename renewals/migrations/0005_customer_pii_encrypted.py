@@ -33,7 +33,7 @@ def encrypt_customers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("renewals", "0003_priority_rank")]
+    dependencies = [("renewals", "0004_payment_reference_per_source")]
 
     operations = [
         migrations.RunPython(drop_trigram_indexes),

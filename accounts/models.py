@@ -229,10 +229,6 @@ class UserSession(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} {self.user_agent[:40]} ({self.created_at:%Y-%m-%d})"
 
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now()
-
 
 class AuthRateCounter(models.Model):
     """A fixed-window counter of failed sign-ins or MFA codes, used only while the cache

@@ -38,13 +38,6 @@ PERMISSION_MATRIX: dict[str, list[str]] = {
     AI: [ADMIN, MANAGER, AGENT],
 }
 
-DEFAULT_ROLES = {
-    ADMIN: ("Administrator", "Full system access"),
-    MANAGER: ("Manager", "Management access"),
-    AGENT: ("Agent", "Agent access"),
-    VIEWER: ("Viewer", "Read-only access"),
-}
-
 # Roles that may only read, wherever their modules let them look.
 READ_ONLY_ROLES = {VIEWER}
 

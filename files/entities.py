@@ -54,11 +54,6 @@ def entity_register(entity_type: str, *, model: type[Model], visible: VisibleRec
     _REGISTRY[entity_type] = EntityKind(entity_type=entity_type, model=model, visible=visible)
 
 
-def entity_kind(entity_type: str) -> EntityKind | None:
-    """The registration of a type, or None while no app owns it."""
-    return _REGISTRY.get(entity_type)
-
-
 def entity_types() -> list[str]:
     return list(EntityType.values)
 
@@ -90,13 +85,6 @@ def entity_check_visible(*, user: "User", entity_type: str, entity_id: int) -> N
     records = visible_records(user=user, entity_type=entity_type)
     if records is None or not records.filter(pk=entity_id).exists():
         raise EntityNotFoundError(details={"entity_type": entity_type, "entity_id": entity_id})
-
-
-def entity_visible_ids(*, user: "User", entity_type: str, entity_ids: list[int]) -> set[int]:
-    records = visible_records(user=user, entity_type=entity_type)
-    if records is None:
-        return set()
-    return set(records.filter(pk__in=entity_ids).values_list("pk", flat=True))
 
 
 def visible_files_q(*, user: "User", entity_type: str | None = None) -> Q:

@@ -35,6 +35,7 @@ import datetime
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -282,7 +283,11 @@ def normalize_phone(value: str) -> str:
     return ("+" if text.startswith("+") else "") + digits
 
 
-_NORMALIZERS = {"email": normalize_email, "phone": normalize_phone, "text": str.strip}
+_NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "email": normalize_email,
+    "phone": normalize_phone,
+    "text": str.strip,
+}
 
 
 class KeyedHashField(models.CharField):

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,6 +17,7 @@ from accounts.permissions import ModulePermission
 from ai_assistant import selectors, services
 from ai_assistant.api import serializers as s
 from ai_assistant.api.permissions import AIStaffRole
+from ai_assistant.errors import KnowledgeDocumentTooLargeError
 from ai_assistant.models import KnowledgeDocument
 from ai_assistant.services.knowledge import knowledge_text_extract
 
@@ -165,6 +167,10 @@ class KnowledgeDocumentViewSet(
         data = payload.validated_data
         upload = data.get("file")
         if upload is not None:
+            if upload.size > settings.AI_KNOWLEDGE_MAX_BYTES:  # refuse before reading it
+                raise KnowledgeDocumentTooLargeError(
+                    details={"max_bytes": settings.AI_KNOWLEDGE_MAX_BYTES, "size": upload.size}
+                )
             doc_type, content = knowledge_text_extract(file_name=upload.name, data=upload.read())
             file_name = upload.name
             title = data.get("title") or upload.name.rsplit(".", 1)[0]

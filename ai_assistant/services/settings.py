@@ -63,6 +63,18 @@ def _check_provider_fields(values: dict[str, Any], prefix: str = "") -> dict[str
     return errors
 
 
+def ai_settings_validate(values: dict[str, Any]) -> dict[str, str]:
+    """Rules across fields: the primary's and each fallback provider's required fields.
+    Returns {field: message}, empty when valid."""
+    errors = _check_provider_fields({name: values.get(name) for name in CHAIN_FIELDS})
+    for i, entry in enumerate(values.get("fallback_chain") or []):
+        if not isinstance(entry, dict) or entry.get("provider") not in Provider.values:
+            errors[f"fallback_chain[{i}].provider"] = "A known provider is required."
+            continue
+        errors.update(_check_provider_fields(entry, prefix=f"fallback_chain[{i}]."))
+    return errors
+
+
 def ai_settings_update(
     *, actor: "User | None", data: dict[str, Any], api_key: str | None = None
 ) -> AISettings:
@@ -95,9 +107,7 @@ def ai_settings_update(
             chain_keys = new_keys
         for name, value in data.items():
             setattr(row, name, value)
-        errors = _check_provider_fields({name: getattr(row, name) for name in CHAIN_FIELDS})
-        for i, entry in enumerate(row.fallback_chain or []):
-            errors.update(_check_provider_fields(entry, prefix=f"fallback_chain[{i}]."))
+        errors = ai_settings_validate({name: getattr(row, name) for name in SETTINGS_FIELDS})
         if errors:
             raise ValidationError(errors)
         key_changed = False

@@ -133,21 +133,47 @@ def _round_robin_pick(batch: ImportBatch, branch_id: int | None) -> int | None:
 # --- matching -------------------------------------------------------------------------------
 
 
+# Email and phone are encrypted at rest: an existing customer's are compared through their
+# keyed hashes (HMAC of the lowercased email / E.164 phone), never decrypted for matching.
+_HASHED = {"email": "email_hash", "phone": "phone_hash"}
+# What customers_match reads: plain and encrypted-but-needed columns, hashes for the rest.
+_MATCH_FIELDS = tuple(_HASHED.get(name, name) for name in CUSTOMER_FIELDS)
+
+
 def customers_match(*, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The existing customers that file rows name, by customer code: {code: {id, fields}}.
 
-    The one place that finds and reads back the customers of a chunk (one query), so that
-    how customers are matched and compared (e.g. by a keyed hash of email and phone once
-    those are encrypted) changes here only.
+    The one place that finds and reads back the customers of a chunk (one query). Email and
+    phone come back as their lookup hashes (`email_hash`, `phone_hash`), not decrypted;
+    compare a file value with `customer_contact_hash(name, value)`.
     """
     rows = (
         Customer.objects.filter(customer_code__in=in_values(list(codes), "text"))
         .order_by()
-        .values_list("customer_code", "id", *CUSTOMER_FIELDS)
+        .values_list("customer_code", "id", *_MATCH_FIELDS)
     )
     return {
-        row[0]: {"id": row[1], **dict(zip(CUSTOMER_FIELDS, row[2:], strict=True))} for row in rows
+        row[0]: {"id": row[1], **dict(zip(_MATCH_FIELDS, row[2:], strict=True))} for row in rows
     }
+
+
+def customer_contact_hash(name: str, value: str | None) -> str:
+    """The lookup hash of a file's email or phone value, as stored beside the encrypted one."""
+    field = Customer._meta.get_field(_HASHED[name])
+    return field.hash_of(value)  # type: ignore[attr-defined]
+
+
+def _customers_contact_plaintext(codes: list[str]) -> dict[str, dict[str, str]]:
+    """Decrypted email and phone of some existing customers (one query): only for rows whose
+    blank cell keeps the known value while another detail changes, so the rewrite keeps it."""
+    if not codes:
+        return {}
+    rows = (
+        Customer.objects.filter(customer_code__in=in_values(codes, "text"))
+        .order_by()
+        .values_list("customer_code", *_HASHED)
+    )
+    return {row[0]: dict(zip(_HASHED, row[1:], strict=True)) for row in rows}
 
 
 def policies_match(*, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -195,6 +221,7 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
     existing_customers = customers_match(codes=list(wanted))
     customer_ids = {code: known["id"] for code, known in existing_customers.items()}
     customer_writes = []
+    keep_contact: list[tuple[dict[str, Any], str, str]] = []  # (write, code, field) to fill
     for code, values in wanted.items():
         desired = {name: values[name] for name in CUSTOMER_FIELDS}
         current = existing_customers.get(code)
@@ -203,14 +230,28 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
                 summary["customers_new"] += 1
             customer_writes.append({"customer_code": code, **desired})
         else:
-            known = {name: current[name] for name in CUSTOMER_FIELDS}
+            known = {name: current[name] for name in _MATCH_FIELDS}
+            compare = {_HASHED.get(name, name): value for name, value in desired.items()}
+            kept = []
             for name in CUSTOMER_KEEP_IF_BLANK:
                 if desired[name] in ("", None):
-                    desired[name] = known[name]
-            if desired != known:
+                    key = _HASHED.get(name, name)
+                    compare[key] = desired[name] = known[key]
+                    if name in _HASHED:
+                        kept.append(name)
+            for name, hash_name in _HASHED.items():
+                if name not in kept:
+                    compare[hash_name] = customer_contact_hash(name, desired[name])
+            if compare != known:
                 summary["customers_changed"] += 1
-                customer_writes.append({"customer_code": code, **desired})
+                write_row = {"customer_code": code, **desired}
+                customer_writes.append(write_row)
+                keep_contact.extend((write_row, code, name) for name in kept)
         batch.seen_customers.add(code)
+    if keep_contact:
+        plaintext = _customers_contact_plaintext(sorted({code for _w, code, _n in keep_contact}))
+        for write_row, code, name in keep_contact:
+            write_row[name] = plaintext[code][name]
     if write and customer_writes:
         customer_ids.update(
             rows_upsert(

@@ -25,4 +25,5 @@ def download_name(file_name: str) -> str:
 
 def content_disposition(file_name: str, *, inline: bool = False) -> str:
     """`attachment` (or `inline`) with the cleaned name, built by Django."""
-    return content_disposition_header(not inline, download_name(file_name))
+    # Django answers None only for an inline response without a name; ours always has one.
+    return content_disposition_header(not inline, download_name(file_name)) or ""

@@ -46,7 +46,7 @@ def audit_log(
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
-        actor_label=actor_label or (getattr(actor, "email", "") if is_user else SYSTEM_ACTOR),
+        actor_label=actor_label or (str(getattr(actor, "email", "")) if is_user else SYSTEM_ACTOR),
         action=action,
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),

@@ -50,9 +50,9 @@ def _image_thumbnail(path: Path, size: int) -> Thumbnail:
                 raise ThumbnailError(f"{width}x{height} px is over the {max_pixels} px limit")
             image.draft("RGB", (size, size))  # JPEG: decode at reduced scale
             image.seek(0)  # first frame of an animation
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail((size, size))
-            return _encode(image)
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail((size, size))
+            return _encode(upright)
     except Image.DecompressionBombError as exc:
         raise ThumbnailError(str(exc)) from exc
     except (OSError, SyntaxError, ValueError) as exc:

@@ -40,7 +40,7 @@ class HashingUploadHandler(FileUploadHandler):
         input_data: Any,
         META: dict,  # noqa: N803 - Django's signature
         content_length: int,
-        boundary: bytes,
+        boundary: str | bytes,  # bytes at run time; django-stubs says str
         encoding: str | None = None,
     ) -> None:
         if content_length and content_length > self.max_bytes + MULTIPART_OVERHEAD_BYTES:
@@ -51,7 +51,7 @@ class HashingUploadHandler(FileUploadHandler):
         self.size = 0
         self.hasher = hashlib.sha256()
         self.file = HashedTemporaryUploadedFile(
-            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+            self.file_name or "", self.content_type, 0, self.charset, self.content_type_extra
         )
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:

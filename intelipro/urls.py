@@ -9,13 +9,13 @@ app adds its line below (tests/core/test_routing.py fails until it does).
 """
 
 from django.contrib import admin
-from django.urls import include, re_path
+from django.urls import URLPattern, URLResolver, include, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.api.views import ApiNotFoundView, HealthAliasView, HealthRootView
 from intelipro.api.routers import path
 
-api_v1_patterns = [
+api_v1_patterns: list[URLPattern | URLResolver] = [
     path(r"schema", SpectacularAPIView.as_view(), name="schema"),
     path(r"docs", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(r"redoc", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -72,20 +72,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, exceptions.ValidationError):
         set_rollback()
-        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        field_errors = (
+            exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        )
         return Response(
-            error_body("validation_error", "Invalid input: " + _message_of(exc.detail), details),
+            error_body(
+                "validation_error", "Invalid input: " + _message_of(exc.detail), field_errors
+            ),
             status=status.HTTP_400_BAD_REQUEST,
         )
 
     if isinstance(exc, exceptions.APIException):
         set_rollback()
         headers: dict[str, str] = {}
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
+        # DRF sets auth_header on 401s of an authenticator that names a scheme.
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
         details: dict[str, Any] = {}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            wait = int(exc.wait) + (0 if float(exc.wait).is_integer() else 1)
+        throttle_wait = getattr(exc, "wait", None)  # Throttled's seconds until a retry
+        if isinstance(exc, exceptions.Throttled) and throttle_wait is not None:
+            wait = int(throttle_wait) + (0 if float(throttle_wait).is_integer() else 1)
             headers["Retry-After"] = str(max(wait, 1))
             details["retry_after"] = max(wait, 1)
         codes = exc.get_codes()

@@ -6,6 +6,7 @@ deletes the last item of the last page does not get an error.
 """
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -29,7 +30,7 @@ class StandardPagination(BasePagination):
     max_page_size = MAX_PAGE_SIZE
 
     def paginate_queryset(
-        self, queryset: QuerySet | list, request: Request, view: Any = None
+        self, queryset: QuerySet[Any, Any] | Sequence[Any], request: Request, view: Any = None
     ) -> list:
         params = _PageParams(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -44,7 +45,7 @@ class StandardPagination(BasePagination):
         offset = (self.page_number - 1) * self.per_page
         return list(queryset[offset : offset + self.per_page])
 
-    def count(self, queryset: QuerySet | list) -> int:
+    def count(self, queryset: QuerySet[Any, Any] | Sequence[Any]) -> int:
         """Total records; subclasses may cache it (COUNT(*) is the slow part of big lists)."""
         if isinstance(queryset, QuerySet):
             return queryset.order_by().count()

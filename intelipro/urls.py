@@ -32,6 +32,8 @@ api_v1_patterns: list[URLPattern | URLResolver] = [
     re_path(r"^", include("notifications.api.urls")),
     # ai/query, ai/settings, ai/classify, ai/knowledge
     re_path(r"^", include("ai_assistant.api.urls")),
+    # email-accounts
+    re_path(r"^", include("emails.api.urls")),
 ]
 
 urlpatterns = [

@@ -20,6 +20,7 @@ APT_PACKAGES=(
   clamav-daemon   # clamd binary: tests/files/conftest.py starts it with an EICAR-only database
   clamdscan       # clamd's client tools, used by the scanning tests' daemon checks
   redis-server    # redis-server binary: tests/core/test_health.py starts and stops its own
+  dovecot-imapd   # dovecot binary: tests/emails/conftest.py starts an IMAP server (testing/dovecot.py)
 )
 
 say() { printf 'setup-system: %s\n' "$*" >&2; }

@@ -47,7 +47,16 @@ INSTALLED_APPS = [
 ]
 # Intelipro apps, one per domain. intelipro/urls.py mounts each app's <app>/api/urls.py and
 # intelipro/asgi.py each app's websocket routes (<app>/routing.py), by name.
-PROJECT_APPS = ["core", "accounts", "renewals", "uploads", "files", "notifications", "ai_assistant"]
+PROJECT_APPS = [
+    "core",
+    "accounts",
+    "renewals",
+    "uploads",
+    "files",
+    "notifications",
+    "ai_assistant",
+    "emails",
+]
 INSTALLED_APPS += PROJECT_APPS
 
 MIDDLEWARE = [
@@ -712,3 +721,8 @@ REQUEST_BODY_LIMITS = {
         "upload_file_too_large",
     ),
 }
+
+# --- Emails (emails app: shared mailboxes over IMAP/SMTP) -----------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {"EmailAccountStatusEnum": "emails.models.EmailAccount.Status"}
+)

@@ -33,6 +33,9 @@ class ObjectRoute:
     module: str | None
     build: Callable[[Any, str], Any]  # (world, "own"|"other") -> model instance (or pk holder)
     writers: tuple[str, ...] = ()  # "shared" only
+    # Roles that may use the route at all (None: every role the module allows); the others
+    # get 403 whatever the record, e.g. mailboxes are for admins and managers only.
+    roles: frozenset[str] | None = None
 
 
 def _case(world, which):
@@ -67,6 +70,10 @@ def _user(world, which):
     return world.caller if which == "own" else world.stranger
 
 
+def _email_account(world, which):
+    return world.email_account_a if which == "own" else world.email_account_b
+
+
 def _role(world, which):
     return world.role_of(world.caller if which == "own" else world.stranger)
 
@@ -97,6 +104,14 @@ REGISTRY: list[ObjectRoute] = [
     ),
     ObjectRoute("user", "admin_module", modules.USERS, _user),
     ObjectRoute("role", "admin_module", modules.USERS, _role),
+    # Mailbox configuration: admins and managers, every mailbox (not branch-scoped).
+    ObjectRoute(
+        "email-account",
+        "admin_module",
+        modules.EMAILS,
+        _email_account,
+        roles=frozenset({modules.ADMIN, modules.MANAGER}),
+    ),
 ]
 
 

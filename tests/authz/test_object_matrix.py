@@ -166,6 +166,30 @@ class World:
     def file_b(self):
         return self._file(self.manager_b, self.case_b)
 
+    def _email_account(self, name):
+        from emails.models import EmailAccount
+
+        return EmailAccount.objects.create(
+            name=name,
+            email=f"{name}@example.com",
+            provider="imap",
+            imap_server="127.0.0.1",
+            imap_port=1,  # nothing listens: a connection test answers "unreachable" at once
+            smtp_server="127.0.0.1",
+            smtp_port=1,
+            username=name,
+            password_encrypted="secret",
+            use_ssl=False,
+        )
+
+    @cached_property
+    def email_account_a(self):
+        return self._email_account("mailbox-a")
+
+    @cached_property
+    def email_account_b(self):
+        return self._email_account("mailbox-b")
+
     def notification_for(self, user):
         return Notification.objects.create(
             user=user, type="assignment", title="Assigned", message="A case", priority="medium"
@@ -195,6 +219,8 @@ def _expected(route, role: str, method: str, which: str) -> set[int]:
         return {403}
     if route.kind == "shared":
         return {403} if write and role not in route.writers else set()
+    if route.roles is not None and role not in route.roles:
+        return {403}
     if role == modules.VIEWER and write:
         # Never a write; a record the viewer can't even see may also answer 404.
         return {403} if which == "own" else {403, 404}

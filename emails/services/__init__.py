@@ -1,0 +1,17 @@
+"""Every write and side effect of the email app, split by sub-domain."""
+
+from emails.services.accounts import (
+    email_account_create,
+    email_account_delete,
+    email_account_test,
+    email_account_update,
+    mail_server_for,
+)
+
+__all__ = [
+    "email_account_create",
+    "email_account_delete",
+    "email_account_test",
+    "email_account_update",
+    "mail_server_for",
+]

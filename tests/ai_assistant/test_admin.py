@@ -2,7 +2,6 @@
 log with totals."""
 
 import pytest
-from django.test import Client
 
 from ai_assistant.models import AISettings, AIUsage, KnowledgeChunk, KnowledgeDocument
 from core.models import AuditEvent
@@ -10,13 +9,6 @@ from core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 KEY = "sk-admin-DO-NOT-LEAK-9876"
-
-
-@pytest.fixture
-def admin_web(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 SETTINGS_FORM = {

@@ -68,6 +68,7 @@ NAMED: dict[str, Callable[[], Any]] = {
     "start": lambda: "22:00",
     "end": lambda: "07:00",
     "email": lambda: f"field-{uuid.uuid4().hex[:10]}@example.com",
+    "temperature": lambda: 0.5,  # AI settings: 0-2
 }
 
 
@@ -145,7 +146,31 @@ def _user(client_for, users):
     return client_for(users["admin"]), f"/api/v1/users/{other.pk}"
 
 
+def _ai_settings(client_for, users):
+    client = client_for(users["admin"])
+    # Provider fields first, so that switching `provider` alone is valid.
+    client.put(
+        "/api/v1/ai/settings",
+        {
+            "base_url": "http://127.0.0.1:9/v1",
+            "azure_endpoint": "http://127.0.0.1:9",
+            "azure_deployment": "renewals",
+        },
+        format="json",
+    )
+    return client, "/api/v1/ai/settings"
+
+
+def _ai_knowledge(client_for, users):
+    from ai_assistant.services import knowledge_document_create
+
+    document = knowledge_document_create(actor=None, title="Playbook", content="Call early.")
+    return client_for(users["manager"]), f"/api/v1/ai/knowledge/{document.pk}"
+
+
 TARGETS: dict[str, Callable] = {
+    "/api/v1/ai/knowledge/{id}": _ai_knowledge,
+    "/api/v1/ai/settings": _ai_settings,
     "/api/v1/auth/me": _me,
     "/api/v1/cases/{id}": _case,
     "/api/v1/notifications/mark-all-read": _mark_all_read,

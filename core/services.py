@@ -29,7 +29,7 @@ def audit_log(
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int | None = None,
-    changes: dict[str, Any] | None = None,
+    changes: dict[str, Any] | list[Any] | None = None,  # a list: [before, after] of one value
     ip_address: str | None = None,
     user_agent: str | None = None,
     actor_label: str | None = None,

@@ -100,7 +100,8 @@ def mfa_token_user(*, mfa_token: str, purpose: str) -> tuple[User, dict[str, Any
     payload = tokens.mfa_token_payload(mfa_token or "")
     if payload is None or payload.get("purpose") != purpose:
         raise MfaTokenInvalidError()
-    user = User.objects.select_related("role").filter(pk=payload.get("uid")).first()
+    uid = payload.get("uid")
+    user = User.objects.select_related("role").filter(pk=uid).first() if uid else None
     if user is None or payload.get("pwd") != tokens.password_fingerprint(user):
         raise MfaTokenInvalidError()
     if cache.get(_used_key(payload)) is not None:

@@ -44,7 +44,7 @@ def _totp_matches(device: TOTPDevice, code: str, *, consume: bool) -> bool:
     always count towards django-otp's per-device back-off.
     """
     if consume:
-        return device.verify_token(code)
+        return bool(device.verify_token(code))
     allowed, _info = device.verify_is_allowed()
     if not allowed:
         return False

@@ -106,7 +106,7 @@ def user_create(
 
 def _value(user: User, name: str) -> Any:
     if name == "role":
-        return user.role.name if user.role_id else None
+        return user.role.name if user.role else None
     if name == "branch":
         return user.branch_id
     return getattr(user, name)

@@ -82,11 +82,10 @@ def push_subscription_upsert(
     that signs in as another user moves to that user (one browser, one owner).
     """
     with transaction.atomic():
-        sub = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
-        created = sub is None
-        if created:
-            sub = PushSubscription(endpoint=endpoint)
-        previous_owner = None if created else sub.user_id
+        existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+        created = existing is None
+        sub = PushSubscription(endpoint=endpoint) if existing is None else existing
+        previous_owner = None if existing is None else existing.user_id
         sub.user = user
         sub.p256dh = p256dh
         sub.auth = auth

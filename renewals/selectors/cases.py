@@ -19,7 +19,7 @@ from renewals.errors import PolicyNotFoundError
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from accounts.models import Branch, User
 
 
 def sees_everything(user: "User | None") -> bool:
@@ -63,9 +63,10 @@ CASE_LIST_FIELDS = (
 )
 
 
-def case_list_rows(queryset: QuerySet[RenewalCase]) -> QuerySet:
+def case_list_rows(queryset: QuerySet[RenewalCase]) -> QuerySet[RenewalCase, dict[str, Any]]:
     """`case_list` (filtered, ordered) as the dicts a list page shows."""
-    return queryset.values(*CASE_LIST_FIELDS)
+    rows: QuerySet[RenewalCase, dict[str, Any]] = queryset.values(*CASE_LIST_FIELDS)
+    return rows
 
 
 def _with_detail(qs: QuerySet[RenewalCase]) -> QuerySet[RenewalCase]:
@@ -188,16 +189,17 @@ def customer_detail_get(*, user: "User", customer_id: int) -> Customer:
     """A customer `user` may see, with `visible_policies` and `visible_cases` set to the
     policies and cases of theirs `user` may see. Raises Customer.DoesNotExist."""
     customer = customer_list(user=user).get(pk=customer_id)
-    customer.visible_policies = list(
+    # Attributes of this answer only, read by the detail serializer (source="visible_...").
+    customer.visible_policies = list(  # type: ignore[attr-defined]
         policy_list(user=user).filter(customer=customer).order_by("id")
     )
-    customer.visible_cases = list(
+    customer.visible_cases = list(  # type: ignore[attr-defined]
         case_list(user=user).filter(policy__customer=customer).order_by("-renewal_date", "-id")
     )
     return customer
 
 
-def branch_list() -> QuerySet:
+def branch_list() -> "QuerySet[Branch]":
     """Every branch with its manager (GET /branches: branches are not scoped)."""
     from accounts.models import Branch
 
@@ -231,5 +233,5 @@ def customer_search_q(value: str, prefix: str = "") -> Q:
     return q
 
 
-def _hash_field(name: str) -> KeyedHashField:
+def _hash_field(name: str) -> "KeyedHashField[Any, Any]":
     return Customer._meta.get_field(name)  # type: ignore[return-value]

@@ -88,12 +88,13 @@ def _scope_key(user: "User") -> str:
     return f"user:{user.pk}"
 
 
-def _cached(kind: str, user: "User", params: DashboardParams, compute: Callable[[], Any]) -> Any:
+def _cached[T](kind: str, user: "User", params: DashboardParams, compute: Callable[[], T]) -> T:
     key = f"renewals:dash:v{dashboard_cache_version()}:{kind}:{_scope_key(user)}:{params.key()}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=settings.RENEWALS_DASHBOARD_CACHE_SECONDS)
+    cached: T | None = cache.get(key)
+    if cached is not None:
+        return cached
+    value = compute()
+    cache.set(key, value, timeout=settings.RENEWALS_DASHBOARD_CACHE_SECONDS)
     return value
 
 
@@ -109,7 +110,7 @@ def _base(user: "User", params: DashboardParams, *, dated: bool = True) -> Query
     return qs
 
 
-def _dated(qs: QuerySet, field: str, params: DashboardParams) -> QuerySet:
+def _dated(qs: QuerySet[RenewalCase], field: str, params: DashboardParams) -> QuerySet[RenewalCase]:
     tz = timezone.get_current_timezone()
     if params.start:
         start = dt.datetime.combine(params.start, dt.time.min, tzinfo=tz)
@@ -251,8 +252,8 @@ def dashboard_batch_status(
         batches = upload_batch_latest(limit=limit, among=among)
         ids = [b["id"] for b in batches]
         outstanding = Greatest(Coalesce(F("renewal_amount"), ZERO) - F("amount_paid"), ZERO)
-        aggregates = {
-            row["batch_id"]: row
+        aggregates: dict[int, dict[str, Any]] = {
+            row["batch_id"]: dict(row)
             for row in cases.filter(batch_id__in=ids)
             .values("batch_id")
             .annotate(

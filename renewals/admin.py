@@ -1,7 +1,9 @@
 """The operations console for renewals: customers, policies, cases, payments, reminders.
 
 Lifecycle fields are read-only here; staff change state through actions that call the same
-services as the API (so events, audit and notifications happen the same way).
+services as the API (so events, audit and notifications happen the same way), and the edit
+forms save through services too (`save_model`), never with a bare `save()` or
+`queryset.update()`.
 Branches are administered in accounts (accounts.Branch).
 """
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,6 +30,30 @@ from renewals.models import (
 from renewals.selectors import customer_search_q
 
 
+def _save_through(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    obj: Any,
+    form: forms.ModelForm,
+    change: bool,
+    *,
+    create: Any,
+    update: Any,
+) -> None:
+    """Save an admin form through the app's create/update service (audited, locked)."""
+    try:
+        if change:
+            data = {n: form.cleaned_data[n] for n in form.changed_data if n in form.cleaned_data}
+            if data:
+                update(actor=request.user, data=data)
+        else:
+            created = create(actor=request.user, data=form.cleaned_data)
+            obj.pk = created.pk
+            obj._state.adding = False
+    except (DomainError, DjangoValidationError) as exc:
+        modeladmin.message_user(request, str(exc), messages.ERROR)
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["customer_code", "first_name", "last_name", "email", "phone", "kyc_status"]
@@ -43,6 +70,19 @@ class CustomerAdmin(admin.ModelAdmin):
         if search_term.strip():
             results |= queryset.filter(customer_search_q(search_term))
         return results, may_have_duplicates
+
+    def save_model(
+        self, request: HttpRequest, obj: Customer, form: forms.ModelForm, change: bool
+    ) -> None:
+        _save_through(
+            self,
+            request,
+            obj,
+            form,
+            change,
+            create=services.customer_create,
+            update=lambda **kw: services.customer_update(customer_id=obj.pk, **kw),
+        )
 
 
 class CaseInline(admin.TabularInline):
@@ -76,6 +116,19 @@ class PolicyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["customer", "agent", "branch"]
     date_hierarchy = "renewal_date"
     inlines = [CaseInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: Policy, form: forms.ModelForm, change: bool
+    ) -> None:
+        _save_through(
+            self,
+            request,
+            obj,
+            form,
+            change,
+            create=services.policy_create,
+            update=lambda **kw: services.policy_update(policy_id=obj.pk, **kw),
+        )
 
 
 class CaseEventInline(admin.TabularInline):
@@ -190,7 +243,14 @@ class RenewalCaseAdmin(admin.ModelAdmin):
     list_select_related = ["policy", "assigned_to", "escalated_to"]
     autocomplete_fields = ["policy", "assigned_to", "escalated_to"]
     raw_id_fields = ["batch"]
+    # Editable here: what PUT /cases/{id} may change outside the lifecycle; saved through
+    # services.case_update (timeline + audit). Everything else is read-only.
+    editable_fields = ("priority", "renewal_amount", "payment_method", "notes")
     readonly_fields = [
+        "policy",
+        "batch",
+        "renewal_date",
+        "last_activity_at",
         "case_number",
         "status",
         "payment_status",
@@ -215,6 +275,21 @@ class RenewalCaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # cases are opened by uploads, the API (POST /cases) or seed_demo
+
+    def save_model(
+        self, request: HttpRequest, obj: RenewalCase, form: forms.ModelForm, change: bool
+    ) -> None:
+        data = {
+            n: form.cleaned_data[n]
+            for n in form.changed_data
+            if n in self.editable_fields and n in form.cleaned_data
+        }
+        if not data:
+            return
+        try:
+            services.case_update(case_id=obj.pk, actor=request.user, data=data)
+        except DomainError as exc:
+            self.message_user(request, f"{exc.code}: {exc.message}", messages.ERROR)
 
     @admin.action(description="Assign to a user…")
     def assign_to(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -324,9 +399,18 @@ class UnmatchedPaymentAdmin(admin.ModelAdmin):
         "paid_at",
         "payload",
         "resolved_case",
+        "status",
         "created_at",
     ]
-    actions = ["match_to_case"]
+    actions = ["match_to_case", "ignore"]
+
+    @admin.action(description="Ignore (not a payment of ours)")
+    def ignore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = sum(
+            services.unmatched_payment_ignore(unmatched_id=pk, actor=request.user)
+            for pk in queryset.order_by("pk").values_list("pk", flat=True)
+        )
+        self.message_user(request, f"Ignored {done} payment(s).", messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -12,12 +12,9 @@ from celery import shared_task
 @shared_task(soft_time_limit=600, time_limit=660)
 def case_reminders_run_task() -> int:
     """Daily: schedule the current window's reminder for every open case, then send each."""
-    from renewals.services.reminders import case_reminders_schedule
+    from renewals.services.reminders import case_reminders_run
 
-    ids = case_reminders_schedule()
-    for reminder_id in ids:
-        case_reminder_send_task.delay(reminder_id=reminder_id)
-    return len(ids)
+    return case_reminders_run()
 
 
 @shared_task(soft_time_limit=60, time_limit=90)
@@ -34,10 +31,11 @@ def case_reminder_send_task(*, reminder_id: int) -> str:
     soft_time_limit=60,
     time_limit=90,
 )
-def case_reminder_email_task(**kwargs: object) -> None:
+def case_reminder_email_task(*, reminder_id: int) -> None:
+    """Email one sent reminder to its customer; takes the reminder's id, never the address."""
     from renewals.services.reminders import case_reminder_email_send
 
-    case_reminder_email_send(**kwargs)  # type: ignore[arg-type]
+    case_reminder_email_send(reminder_id=reminder_id)
 
 
 @shared_task(soft_time_limit=600, time_limit=660)

@@ -70,6 +70,11 @@ def _assignable_user(user_id: int, error: type) -> "User":
     return user
 
 
+def _json_value(value: Any) -> Any:
+    """Datetimes as ISO text in the event's JSON columns."""
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
 def _lock(case_id: int) -> RenewalCase:
     return RenewalCase.objects.select_for_update().select_related("policy").get(pk=case_id)
 
@@ -201,12 +206,23 @@ def case_update(*, case_id: int, actor: "User", data: dict[str, Any]) -> Renewal
                 old_value={"renewal_amount": None if old_amount is None else str(old_amount)},
                 new_value={"renewal_amount": str(case.renewal_amount)},
             )
+        old_payment = {"payment_method": case.payment_method, "payment_date": case.payment_date}
         if data.get("payment_method") and data["payment_method"] != case.payment_method:
             case.payment_method = data["payment_method"]
             fields.append("payment_method")
         if data.get("payment_date") and data["payment_date"] != case.payment_date:
             case.payment_date = data["payment_date"]
             fields.append("payment_date")
+        payment_changed = [f for f in ("payment_method", "payment_date") if f in fields]
+        if payment_changed:
+            case_event_add(
+                case=case,
+                kind=CaseEvent.Kind.UPDATED,
+                actor=actor,
+                action="Payment details changed",
+                old_value={f: _json_value(old_payment[f]) for f in payment_changed},
+                new_value={f: _json_value(getattr(case, f)) for f in payment_changed},
+            )
 
         payment_status = data.get("payment_status")
         if payment_status and payment_status != case.payment_status:

@@ -355,3 +355,21 @@ def unmatched_payment_resolve(
             changes={"case_id": case_id, "payment_id": payment.pk},
         )
     return payment, created
+
+
+def unmatched_payment_ignore(*, unmatched_id: int, actor: "User", reason: str = "") -> bool:
+    """Staff set aside an open unmatched payment (not ours, test event...). Compare-and-set:
+    returns False when it was no longer open."""
+    with transaction.atomic():
+        updated = UnmatchedPayment.objects.filter(
+            pk=unmatched_id, status=UnmatchedPayment.Status.OPEN
+        ).update(status=UnmatchedPayment.Status.IGNORED, updated_at=timezone.now())
+        if updated:
+            audit_log(
+                action="payment.unmatched_ignored",
+                actor=actor,
+                object_type="renewals.unmatchedpayment",
+                object_id=unmatched_id,
+                changes={"reason": reason} if reason else {},
+            )
+    return bool(updated)

@@ -9,7 +9,6 @@ holds thousands of row locks.
 import datetime as dt
 import logging
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -92,7 +91,6 @@ def case_reminder_send(*, reminder_id: int) -> str:
     Claimed with a lock and a status re-check: a second run (or a run after a payment
     cancelled it) does nothing.
     """
-    email_args: dict[str, Any] | None = None
     with transaction.atomic():
         reminder = (
             CaseReminder.objects.select_for_update()
@@ -116,15 +114,6 @@ def case_reminder_send(*, reminder_id: int) -> str:
         channels = []
         if customer.email and customer.consents_to("email"):
             channels.append("email")
-            email_args = {
-                "case_number": case.case_number,
-                "policy_number": reminder.case.policy.policy_number,
-                "customer_name": customer.full_name,
-                "email": customer.email,
-                "renewal_date": case.renewal_date.isoformat(),
-                "renewal_amount": str(case.renewal_amount or ""),
-                "window_days": reminder.window_days,
-            }
         if case.assigned_to_id:
             channels.append("in_app")
         reminder.status = CaseReminder.Status.SENT if channels else CaseReminder.Status.SKIPPED
@@ -149,35 +138,53 @@ def case_reminder_send(*, reminder_id: int) -> str:
             f"{case.renewal_date.isoformat()}.",
             data={"case_id": case.pk, "window_days": reminder.window_days},
         )
-        if email_args is not None:
+        if "email" in channels:
             from renewals.tasks import case_reminder_email_task
 
-            transaction.on_commit(partial(case_reminder_email_task.delay, **email_args))
+            # The task gets the reminder's id: no personal data travels through the broker.
+            transaction.on_commit(partial(case_reminder_email_task.delay, reminder_id=reminder.pk))
     return reminder.status
 
 
-def case_reminder_email_send(
-    *,
-    case_number: str,
-    policy_number: str,
-    customer_name: str,
-    email: str,
-    renewal_date: str,
-    renewal_amount: str,
-    window_days: int,
-) -> None:
-    """Email the customer their renewal reminder (network I/O: runs in a task)."""
+def case_reminder_email_send(*, reminder_id: int) -> bool:
+    """Email the customer the reminder that was sent with the email channel (network I/O:
+    runs in a task). Reads the case and customer now; returns False when there is nothing
+    to send (reminder gone, not sent, or the email channel no longer applies)."""
+    reminder = (
+        CaseReminder.objects.select_related("case", "case__policy", "case__policy__customer")
+        .filter(pk=reminder_id, status=CaseReminder.Status.SENT)
+        .first()
+    )
+    if reminder is None or "email" not in reminder.channel.split(","):
+        return False
+    case = reminder.case
+    customer = case.policy.customer
+    if not customer.email or not customer.consents_to("email"):
+        return False
     context = {
-        "case_number": case_number,
-        "policy_number": policy_number,
-        "customer_name": customer_name,
-        "renewal_date": renewal_date,
-        "renewal_amount": renewal_amount,
-        "window_days": window_days,
+        "case_number": case.case_number,
+        "policy_number": case.policy.policy_number,
+        "customer_name": customer.full_name,
+        "renewal_date": reminder.renewal_date.isoformat(),
+        "renewal_amount": str(case.renewal_amount or ""),
+        "window_days": reminder.window_days,
     }
-    subject = f"Your policy {policy_number} renews in {window_days} day(s)"
+    subject = f"Your policy {case.policy.policy_number} renews in {reminder.window_days} day(s)"
     body = render_to_string("renewals/email/renewal_reminder.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
+    return True
+
+
+def case_reminders_run(*, today: dt.date | None = None) -> int:
+    """The daily reminder job: schedule the current window's reminders, then queue one send
+    task per reminder still scheduled (each send re-checks its row, so a second run or a
+    redelivered task sends nothing twice). Returns how many were queued."""
+    from renewals.tasks import case_reminder_send_task
+
+    ids = case_reminders_schedule(today=today)
+    for reminder_id in ids:
+        case_reminder_send_task.delay(reminder_id=reminder_id)
+    return len(ids)
 
 
 def cases_lapse(*, today: dt.date | None = None) -> int:

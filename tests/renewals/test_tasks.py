@@ -149,3 +149,34 @@ def test_beat_schedule_declares_the_daily_jobs(settings):
         "renewals.tasks.cases_lapse_task",
         "renewals.tasks.cases_auto_escalate_task",
     } <= tasks
+
+
+def test_reminder_email_task_receives_the_reminders_id_not_personal_data(
+    agent_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    import json
+
+    from celery.signals import task_prerun
+
+    calls = []
+
+    def record(sender=None, args=None, kwargs=None, **_extra):
+        calls.append((sender.name, args, kwargs))
+
+    case = RenewalCaseFactory(assigned_to=agent_user, renewal_date=days_from_today(7))
+    customer = case.policy.customer
+    task_prerun.connect(record, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            case_reminders_run_task.delay()
+    finally:
+        task_prerun.disconnect(record)
+
+    email_calls = [c for c in calls if c[0] == "renewals.tasks.case_reminder_email_task"]
+    assert len(email_calls) == 1
+    reminder = CaseReminder.objects.get(case=case)
+    assert email_calls[0][2] == {"reminder_id": reminder.pk}
+    carried = json.dumps(calls, default=str)
+    assert customer.email not in carried
+    assert customer.last_name not in carried
+    assert [m.to for m in mailoutbox if m.to == [customer.email]] == [[customer.email]]

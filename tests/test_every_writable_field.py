@@ -168,7 +168,30 @@ def _ai_knowledge(client_for, users):
     return client_for(users["manager"]), f"/api/v1/ai/knowledge/{document.pk}"
 
 
+def _email_account(client_for, users):
+    client = client_for(users["manager"])
+    created = client.post(
+        "/api/v1/email-accounts",
+        {
+            "name": "Support",
+            "email": f"support-{uuid.uuid4().hex[:8]}@example.com",
+            "provider": "imap",
+            "imap_server": "127.0.0.1",
+            "imap_port": 143,
+            "smtp_server": "127.0.0.1",
+            "smtp_port": 25,
+            "username": "support",
+            "password": "secret",
+            "use_ssl": False,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    return client, f"/api/v1/email-accounts/{created.json()['data']['id']}"
+
+
 TARGETS: dict[str, Callable] = {
+    "/api/v1/email-accounts/{id}": _email_account,
     "/api/v1/ai/knowledge/{id}": _ai_knowledge,
     "/api/v1/ai/settings": _ai_settings,
     "/api/v1/auth/me": _me,

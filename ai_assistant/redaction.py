@@ -56,7 +56,9 @@ class Redactor:
         # Longest names first so "Priya Sharma" wins over "Priya".
         for name in sorted({n for n in self.names if n and len(n) > 1}, key=len, reverse=True):
             pattern = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
-            text = pattern.sub(lambda m, n=name: self._placeholder("NAME", n), text)
+            text = (
+                pattern.sub(self._placeholder("NAME", name), text) if pattern.search(text) else text
+            )
         return text
 
     def restore(self, text: str) -> str:

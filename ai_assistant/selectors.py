@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import modules
 from ai_assistant.models import DEFAULT_FALLBACK_MESSAGE, AISettings, AIUsage, KnowledgeDocument
 from renewals import lifecycle
+from renewals.models import RenewalCase
 from renewals.selectors import case_get, case_list
 from uploads.selectors import upload_batch_list
 
@@ -70,8 +71,9 @@ def knowledge_document_list() -> QuerySet[KnowledgeDocument]:
 def ai_usage_tokens_this_month(*, branch_id: int | None) -> int:
     """Tokens (in + out) external providers used for a team this calendar month."""
     start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    team = Q(branch__isnull=True) if branch_id is None else Q(branch_id=branch_id)
     agg = (
-        AIUsage.objects.filter(branch_id=branch_id, created_at__gte=start)
+        AIUsage.objects.filter(team, created_at__gte=start)
         .exclude(provider__in=["", "local"])
         .aggregate(total=Sum(F("tokens_in") + F("tokens_out")))
     )
@@ -92,7 +94,7 @@ class RenewalMetrics:
     batches: dict[str, int] | None = None  # None: the caller has no upload module
 
 
-def _rate_rows(qs: QuerySet, key: str) -> list[dict[str, Any]]:
+def _rate_rows(qs: QuerySet[RenewalCase], key: str) -> list[dict[str, Any]]:
     rows = (
         qs.values(key)
         .annotate(renewed=Count("id", filter=Q(status=S.RENEWED)), decided=Count("id"))

@@ -85,10 +85,9 @@ def ai_settings_update(
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     with transaction.atomic():
-        row = AISettings.objects.select_for_update().filter(pk=AISettings.SINGLETON_PK).first()
-        created = row is None
-        if created:
-            row = ai_settings_from_env()
+        existing = AISettings.objects.select_for_update().filter(pk=AISettings.SINGLETON_PK).first()
+        created = existing is None
+        row = existing if existing is not None else ai_settings_from_env()
         primary_key, chain_keys = ai_settings_keys(row)
         before = {name: getattr(row, name) for name in SETTINGS_FIELDS}
         data = dict(data)
@@ -138,11 +137,9 @@ def provider_chain(ai_settings: AISettings) -> list[ProviderConfig]:
     """The providers to try, in order: the primary, the fallback chain, then `local` as the
     last resort when fallback is on. Without fallback, the primary only."""
     primary_key, chain_keys = ai_settings_keys(ai_settings)
-    common = {
-        "temperature": float(ai_settings.temperature),
-        "max_tokens": ai_settings.max_tokens,
-        "timeout": float(ai_settings.response_timeout),
-    }
+    temperature = float(ai_settings.temperature)
+    max_tokens = ai_settings.max_tokens
+    timeout = float(ai_settings.response_timeout)
     chain = [
         ProviderConfig(
             provider=ai_settings.provider,
@@ -152,7 +149,9 @@ def provider_chain(ai_settings: AISettings) -> list[ProviderConfig]:
             azure_endpoint=ai_settings.azure_endpoint,
             azure_deployment=ai_settings.azure_deployment,
             api_version=ai_settings.api_version,
-            **common,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            timeout=timeout,
         )
     ]
     if not ai_settings.fallback_enabled:
@@ -160,13 +159,28 @@ def provider_chain(ai_settings: AISettings) -> list[ProviderConfig]:
     for i, entry in enumerate(ai_settings.fallback_chain or []):
         chain.append(
             ProviderConfig(
-                **{name: str(entry.get(name) or "") for name in CHAIN_FIELDS},
+                provider=str(entry.get("provider") or ""),
+                model=str(entry.get("model") or ""),
                 api_key=chain_keys[i] if i < len(chain_keys) else "",
-                **common,
+                base_url=str(entry.get("base_url") or ""),
+                azure_endpoint=str(entry.get("azure_endpoint") or ""),
+                azure_deployment=str(entry.get("azure_deployment") or ""),
+                api_version=str(entry.get("api_version") or ""),
+                temperature=temperature,
+                max_tokens=max_tokens,
+                timeout=timeout,
             )
         )
     if not any(c.provider == Provider.LOCAL for c in chain):
-        chain.append(ProviderConfig(provider=Provider.LOCAL, model="", **common))
+        chain.append(
+            ProviderConfig(
+                provider=Provider.LOCAL,
+                model="",
+                temperature=temperature,
+                max_tokens=max_tokens,
+                timeout=timeout,
+            )
+        )
     return chain
 
 

@@ -27,10 +27,10 @@ def ai_usage_record(
 ) -> AIUsage:
     """Write one usage row (its own autocommit insert: never inside a provider call's
     transaction, and kept even when the request then fails)."""
-    is_user = user is not None and getattr(user, "is_authenticated", False)
+    actor = user if user is not None and user.is_authenticated else None
     return AIUsage.objects.create(
-        user=user if is_user else None,
-        branch_id=user.branch_id if is_user else None,
+        user=actor,
+        branch_id=actor.branch_id if actor is not None else None,
         feature=feature,
         outcome=outcome,
         provider=provider,

@@ -18,6 +18,11 @@ from testing.clamd import free_port
 
 DOVECOT_BINARIES = ("/usr/sbin/dovecot", "/usr/bin/dovecot")
 MAIL_USER = "vmail"
+POOL_SIZE = 500  # mailboxes per server (one per test that needs one)
+
+
+def _pool_user(n: int) -> tuple[str, str]:
+    return f"box{n}@example.com", f"imap-pass-{n}"
 
 
 @dataclass
@@ -27,18 +32,22 @@ class Dovecot:
     proc: subprocess.Popen
 
     host = "127.0.0.1"
+    _next: int = 0
 
     @property
     def users_file(self) -> Path:
         return self.workdir / "users"
 
-    def add_user(self, username: str, password: str) -> None:
-        """A mailbox `username` with `password` (PLAIN scheme; test credentials only)."""
-        with self.users_file.open("a") as fh:
-            fh.write(f"{username}:{{PLAIN}}{password}\n")
-        # Dovecot re-reads the passwd-file when its mtime changes; make sure it does.
-        stat = self.users_file.stat()
-        os.utime(self.users_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    def new_user(self) -> tuple[str, str]:
+        """A mailbox nobody has used yet in this server's life: (username, password).
+
+        The users are written before Dovecot starts (POOL_SIZE of them): Dovecot re-reads a
+        changed passwd-file only when it notices the change, which races with a fast test.
+        """
+        self._next += 1
+        if self._next > POOL_SIZE:
+            raise RuntimeError(f"more than {POOL_SIZE} mailboxes asked of one Dovecot")
+        return _pool_user(self._next)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -86,7 +95,9 @@ def dovecot_start(workdir: Path) -> Dovecot:
     mail.mkdir(exist_ok=True)
     os.chown(mail, uid, gid)
     users = workdir / "users"
-    users.touch()
+    users.write_text(
+        "".join(f"{u}:{{PLAIN}}{p}\n" for u, p in map(_pool_user, range(1, POOL_SIZE + 1)))
+    )
     os.chmod(users, 0o644)
     port = free_port()
     conf = workdir / "dovecot.conf"

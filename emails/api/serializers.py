@@ -80,3 +80,8 @@ class EmailAccountTestResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     imap = MailLoginResultSerializer()
     smtp = MailLoginResultSerializer()
+
+
+class EmailAccountSyncQueuedSerializer(serializers.Serializer):
+    queued = serializers.BooleanField()
+    account_id = serializers.IntegerField()

@@ -16,6 +16,7 @@ from emails import selectors, services
 from emails.api import serializers as s
 from emails.api.permissions import MailboxAdminRole
 from emails.models import EmailAccount
+from emails.tasks import email_account_sync_task
 
 
 @extend_schema(tags=["emails"])
@@ -98,3 +99,19 @@ class EmailAccountViewSet(viewsets.GenericViewSet):
     def test(self, request: Request, pk: str | None = None) -> Response:
         result: dict[str, Any] = services.email_account_test(account_id=self.get_object().pk)
         return Response(result)
+
+    @extend_schema(
+        summary="Sync the mailbox now",
+        description=(
+            "Queues a sync of every folder of the mailbox (the same job the beat runs every "
+            "`sync_interval` minutes). 202; the mailbox's `last_sync`, `status` and "
+            "`last_error` show the outcome."
+        ),
+        request=None,
+        responses={202: s.EmailAccountSyncQueuedSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="sync")
+    def sync(self, request: Request, pk: str | None = None) -> Response:
+        account = self.get_object()
+        email_account_sync_task.delay(account_id=account.pk)
+        return Response({"queued": True, "account_id": account.pk}, status=status.HTTP_202_ACCEPTED)

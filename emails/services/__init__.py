@@ -7,10 +7,13 @@ from emails.services.accounts import (
     email_account_update,
     mail_server_for,
 )
+from emails.services.sync import SyncResult, email_account_sync
 
 __all__ = [
+    "SyncResult",
     "email_account_create",
     "email_account_delete",
+    "email_account_sync",
     "email_account_test",
     "email_account_update",
     "mail_server_for",

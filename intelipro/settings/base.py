@@ -724,5 +724,14 @@ REQUEST_BODY_LIMITS = {
 
 # --- Emails (emails app: shared mailboxes over IMAP/SMTP) -----------------------------------
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
-    {"EmailAccountStatusEnum": "emails.models.EmailAccount.Status"}
+    {
+        "EmailAccountStatusEnum": "emails.models.EmailAccount.Status",
+        "EmailStatusEnum": "emails.models.Email.Status",
+        "EmailPriorityEnum": "emails.models.Email.Priority",
+    }
 )
+# every minute: enqueue a sync of each mailbox whose own sync_interval (minutes) has passed
+CELERY_BEAT_SCHEDULE["emails.sync_due"] = {
+    "task": "emails.tasks.email_accounts_sync_due_task",
+    "schedule": crontab(minute="*"),
+}

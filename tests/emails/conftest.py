@@ -2,7 +2,6 @@
 each started once per session; every test gets its own mailbox on both."""
 
 import tempfile
-import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -99,10 +98,26 @@ class Mailbox:
 
 @pytest.fixture
 def mailbox(dovecot: Dovecot, smtp_server: SmtpServer) -> Mailbox:
-    email = f"support-{uuid.uuid4().hex[:10]}@example.com"
-    password = uuid.uuid4().hex
-    dovecot.add_user(email, password)
+    email, password = dovecot.new_user()
     smtp_server.users[email] = password
     return Mailbox(
         email=email, password=password, imap_port=dovecot.port, smtp_port=smtp_server.port
     )
+
+
+@pytest.fixture(autouse=True)
+def emails_media(settings, tmp_path: Path) -> Path:
+    """Raw messages are stored under each test's own media directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def imap(mailbox: Mailbox, dovecot: Dovecot):
+    """A logged-in IMAP session on the test's mailbox, for seeding messages."""
+    from imapclient import IMAPClient
+
+    client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
+    client.login(mailbox.email, mailbox.password)
+    yield client
+    client.logout()

@@ -26,23 +26,25 @@ class JWTAuthentication(authentication.JWTAuthentication):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+            raise InvalidToken(
+                str(_("Token contained no recognizable user identification"))
+            ) from exc
         # Every access token belongs to a session (a login): one without the claim was not
         # minted by us through a session, e.g. forged with a leaked or placeholder key.
         try:
             sid = uuid.UUID(str(validated_token[SESSION_CLAIM]))
         except (KeyError, ValueError) as exc:
-            raise InvalidToken(_("Token has no valid session")) from exc
+            raise InvalidToken(str(_("Token has no valid session"))) from exc
         live = UserSession.objects.filter(pk=sid, user=OuterRef("pk"), revoked_at__isnull=True)
         queryset = User.objects.select_related("role").annotate(session_live=Exists(live))
         user = queryset.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
         if user is None:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+            raise AuthenticationFailed(str(_("User not found")), code="user_not_found")
         if not user.is_active:
-            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+            raise AuthenticationFailed(str(_("User is inactive")), code="user_inactive")
         if not user.session_live:
-            raise AuthenticationFailed(_("This session has ended."), code="session_revoked")
-        user.token_session_id = str(sid)
+            raise AuthenticationFailed(str(_("This session has ended.")), code="session_revoked")
+        user.token_session_id = str(sid)  # type: ignore[attr-defined]  # read by the session views
         return user
 
 

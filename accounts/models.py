@@ -142,7 +142,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
         return self.email
 
     @property
-    def is_active(self) -> bool:  # Django, DRF and simplejwt check this attribute
+    def is_active(self) -> bool:  # type: ignore[override]  # Django, DRF and simplejwt read it
         return self.status == self.Status.ACTIVE
 
     @property
@@ -151,23 +151,23 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 
     @property
     def role_name(self) -> str:
-        return self.role.name if self.role_id else ""
+        return self.role.name if self.role else ""
 
     @property
     def requires_mfa(self) -> bool:
         """The user's role requires a second factor (Role.requires_mfa)."""
-        return bool(self.role_id and self.role.requires_mfa)
+        return bool(self.role and self.role.requires_mfa)
 
     @property
     def module_permissions(self) -> list[str]:
-        return list(self.role.permissions) if self.role_id else []
+        return list(self.role.permissions) if self.role else []
 
     def has_module(self, module: str) -> bool:
         return module in self.module_permissions
 
     @property
     def is_read_only(self) -> bool:
-        return bool(self.role_id and self.role.is_read_only)
+        return bool(self.role and self.role.is_read_only)
 
 
 class PasswordHistory(models.Model):

@@ -110,13 +110,13 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_role_display_name(self, user: User) -> str:
-        return user.role.display_name if user.role_id else ""
+        return user.role.display_name if user.role else ""
 
     def get_branch_code(self, user: User) -> str | None:
-        return user.branch.code if user.branch_id else None
+        return user.branch.code if user.branch else None
 
     def get_branch_name(self, user: User) -> str | None:
-        return user.branch.name if user.branch_id else None
+        return user.branch.name if user.branch else None
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):

@@ -56,6 +56,7 @@ def _env(db_url: str) -> dict[str, str]:
             # Measure the import itself: no maker-checker validation pass before writes.
             "UPLOAD_APPROVAL_MAX_CASES": "0",
             "UPLOAD_APPROVAL_PREMIUM_CHANGE_PERCENT": "0",
+            "UPLOAD_APPROVAL_SENSITIVE_CHANGES": "false",
             "UPLOAD_MAX_ROWS": "1000000",
             "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "intelipro-bench-media"),
         }

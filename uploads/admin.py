@@ -37,9 +37,8 @@ def _progress_bar(batch: UploadBatch) -> str:
     percent = batch.progress_percent
     colour = {
         UploadBatch.Status.FAILED: "#ba2121",
-        UploadBatch.Status.COMPLETED_WITH_ERRORS: "#c98a00",
         UploadBatch.Status.REJECTED: "#777",
-    }.get(batch.status, "#417690")
+    }.get(batch.status, "#c98a00" if batch.has_errors else "#417690")
     return format_html(
         '<div style="width:140px;background:#eee;border-radius:3px" title="{}%">'
         '<div style="width:{}%;background:{};color:#fff;font-size:11px;padding:1px 4px;'
@@ -51,6 +50,21 @@ def _progress_bar(batch: UploadBatch) -> str:
     )
 
 
+class HasErrorsFilter(admin.SimpleListFilter):
+    title = "has errors"
+    parameter_name = "has_errors"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(failed_records__gt=0)
+        if self.value() == "no":
+            return queryset.filter(failed_records=0)
+        return queryset
+
+
 @admin.register(UploadBatch)
 class UploadBatchAdmin(admin.ModelAdmin):
     change_list_template = "admin/uploads/uploadbatch/change_list.html"
@@ -58,6 +72,8 @@ class UploadBatchAdmin(admin.ModelAdmin):
         "id",
         "file_name",
         "status",
+        "stage",
+        "has_errors",
         "progress",
         "total_records",
         "successful_records",
@@ -66,7 +82,14 @@ class UploadBatchAdmin(admin.ModelAdmin):
         "uploaded_by",
         "created_at",
     )
-    list_filter = ("status", "dry_run", "file_format", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        "stage",
+        HasErrorsFilter,
+        "dry_run",
+        "file_format",
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = ("file_name", "uploaded_by__email")
     list_select_related = ("uploaded_by",)
     date_hierarchy = "created_at"
@@ -78,6 +101,8 @@ class UploadBatchAdmin(admin.ModelAdmin):
         "policy_type",
         "dry_run",
         "status",
+        "stage",
+        "has_errors",
         "progress",
         "total_records",
         "processed_records",
@@ -116,6 +141,10 @@ class UploadBatchAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="has errors", boolean=True)
+    def has_errors(self, batch: UploadBatch) -> bool:
+        return batch.has_errors
 
     @admin.display(description="progress")
     def progress(self, batch: UploadBatch) -> str:

@@ -96,5 +96,8 @@ def errors_csv_iter(*, batch: UploadBatch) -> Iterator[str]:
     )
     for values, problems in rows:
         cells = (list(values) + [""] * width)[:width]
-        message = "; ".join(f"{p['column']}: {p['error']}" for p in problems)
+        message = "; ".join(
+            f"{p['column']}: {p['error']}" + (f" ({p['code']})" if p.get("code") else "")
+            for p in problems
+        )
         yield writer.writerow(row_safe([*cells, message]))

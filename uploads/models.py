@@ -21,24 +21,31 @@ class UploadBatch(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"  # stored, waiting for a worker
-        # The validation/matching pass of a dry run, or before writes when approval may be
-        # needed (maker-checker thresholds). Nothing is written while validating.
-        VALIDATING = "validating", "Validating"
+        """The spec's contract (`processing|completed|failed`) plus maker-checker's two
+        states. Clients switch on exactly these values; finer detail is in `stage` and
+        `has_errors`."""
+
+        PROCESSING = "processing", "Processing"  # accepted and not finished (see `stage`)
         AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"  # maker-checker
-        PROCESSING = "processing", "Processing"
+        # Every row was handled; rows that failed are counted in failed_records
+        # (has_errors), as in the spec's example of a completed batch with 15 failed rows.
         COMPLETED = "completed", "Completed"
-        COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
-        FAILED = "failed", "Failed"  # the file could not be read at all
+        FAILED = "failed", "Failed"  # the file could not be processed at all (retry resumes)
         REJECTED = "rejected", "Rejected"  # a manager rejected it at approval
 
-    ACTIVE_STATUSES = (Status.PENDING, Status.VALIDATING, Status.PROCESSING)
-    FINAL_STATUSES = (
-        Status.COMPLETED,
-        Status.COMPLETED_WITH_ERRORS,
-        Status.FAILED,
-        Status.REJECTED,
-    )
+    class Stage(models.TextChoices):
+        """Where a batch is in the pipeline (finer than `status`)."""
+
+        QUEUED = "queued", "Queued"  # stored, waiting for a worker
+        # The validation/matching pass of a dry run, or before writes when approval may be
+        # needed (maker-checker). Nothing is written but the batch's counters and errors.
+        VALIDATING = "validating", "Validating"
+        VALIDATED = "validated", "Validated"  # validation done; waiting for approval
+        WRITING = "writing", "Writing"  # the write pass
+        DONE = "done", "Done"  # nothing more runs (completed, failed or rejected)
+
+    ACTIVE_STATUSES = (Status.PROCESSING,)
+    FINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.REJECTED)
 
     file_name = models.CharField(max_length=255)
     uploaded_by = models.ForeignKey(
@@ -50,8 +57,9 @@ class UploadBatch(TimeStampedModel):
     successful_records = models.PositiveIntegerField(default=0)
     failed_records = models.PositiveIntegerField(default=0)
     status = models.CharField(
-        max_length=30, choices=Status.choices, default=Status.PENDING, db_index=True
+        max_length=30, choices=Status.choices, default=Status.PROCESSING, db_index=True
     )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUEUED)
     file_path = models.CharField(max_length=500, blank=True)
     error_log = models.JSONField(default=list, blank=True)
 
@@ -97,6 +105,11 @@ class UploadBatch(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.file_name} ({self.status})"
+
+    @property
+    def has_errors(self) -> bool:
+        """Some rows failed (they are in errors.csv); the batch may still be completed."""
+        return self.failed_records > 0
 
     @property
     def progress_percent(self) -> int:

@@ -353,4 +353,5 @@ def row_validate(
         "priority": priority,
         "agent_id": agent_id,
         "branch_id": branch_id,
+        "branch_code": branch_code,
     }, []

@@ -692,6 +692,9 @@ UPLOAD_APPROVAL_PREMIUM_CHANGE_PERCENT = env.float(
 )
 UPLOAD_APPROVAL_MAX_CASES = env.int("UPLOAD_APPROVAL_MAX_CASES", default=10_000)
 UPLOAD_APPROVAL_ALLOW_SELF = env.bool("UPLOAD_APPROVAL_ALLOW_SELF", default=False)
+# Maker-checker also holds a batch that moves an existing policy to another branch or agent,
+# or changes an existing customer's email, phone or address (issue 13).
+UPLOAD_APPROVAL_SENSITIVE_CHANGES = env.bool("UPLOAD_APPROVAL_SENSITIVE_CHANGES", default=True)
 # An active batch without committed progress for this long is re-queued by the beat job.
 UPLOAD_STUCK_MINUTES = env.int("UPLOAD_STUCK_MINUTES", default=15)
 # A worker run stops after this many seconds and re-enqueues itself (checkpointed), so no
@@ -703,8 +706,11 @@ UPLOAD_STORAGE_PREFIX = env("UPLOAD_STORAGE_PREFIX", default="uploads/batches")
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UploadBatchStatusEnum"] = (
     "uploads.models.UploadBatch.Status"
 )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["UploadBatchStageEnum"] = (
+    "uploads.models.UploadBatch.Stage"
+)
 CELERY_BEAT_SCHEDULE["uploads.requeue_stuck"] = {
-    # every 5 minutes: re-queue batches stuck in processing/validating (worker lost)
+    # every 5 minutes: re-queue batches stuck in processing (validating or writing; worker lost)
     "task": "uploads.tasks.upload_batches_requeue_stuck_task",
     "schedule": crontab(minute="*/5"),
 }

@@ -8,6 +8,12 @@ and policies, one case per policy term with its number and its `created` event, 
 dashboard cache bump once the chunk commits. Nothing here knows upload models; the batch is
 only an id (the cases' provenance).
 
+A row that touches an existing policy or customer outside the uploader's scope, or names a
+branch outside it, is refused as a whole (`RowRefusal`, code `out_of_scope`). Changes of an
+existing policy's branch or agent and of an existing customer's contact details are counted
+(`policies_branch_changed`, `policies_agent_changed`, `customers_contact_changed`) so that
+uploads can hold the batch for maker-checker approval like a premium change.
+
 Two passes use it: a validation pass (`write=False`: dry runs, and before writes when
 maker-checker approval may be needed) matches and counts but writes nothing; a writing pass
 (`write=True`) also writes. State that spans chunks of one run (customers already counted,
@@ -17,7 +23,7 @@ round-robin turns) lives on the `ImportBatch` the caller keeps between chunks.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +33,9 @@ from renewals.models import CaseEvent, Customer, Policy, RenewalCase
 from renewals.services.bulk import rows_copy, rows_insert_new, rows_upsert
 from renewals.services.cache import dashboard_cache_bump
 from renewals.services.numbering import case_numbers_allocate
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "address")
 # Optional customer details: a blank cell keeps what we already know.
@@ -41,6 +50,9 @@ POLICY_FIELDS = (
     "agent_id",
     "branch_id",
 )
+# Details through which a customer is reached: changing them on an existing customer is a
+# sensitive change (it counts towards maker-checker approval, like premium changes).
+CUSTOMER_CONTACT_FIELDS = ("email", "phone", "address")
 # Counters of ImportResult.summary; a caller sums them over chunks.
 SUMMARY_COUNTERS = (
     "customers_new",
@@ -50,7 +62,13 @@ SUMMARY_COUNTERS = (
     "policies_unchanged",
     "cases_new",
     "cases_existing",
+    # Sensitive changes of existing records (maker-checker): a policy moved to another
+    # branch or agent, an existing customer's email, phone or address changed.
+    "policies_branch_changed",
+    "policies_agent_changed",
+    "customers_contact_changed",
 )
+OUT_OF_SCOPE = "out_of_scope"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +82,17 @@ class ImportRow:
     values: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class RowRefusal:
+    """A valid row that renewals refuses (nothing of it is written), e.g. `out_of_scope`."""
+
+    number: int
+    column: str
+    value: str
+    code: str
+    message: str
+
+
 @dataclass
 class ImportBatch:
     """One batch's import as renewals sees it: plain ids, and the state kept across chunks.
@@ -74,6 +103,8 @@ class ImportBatch:
     batch_id: int
     uploader_id: int | None
     default_branch_id: int | None  # a new policy without a branch goes to the uploader's
+    # The uploader when their scope is limited (renewals.selectors); None = sees everything.
+    uploader: "User | None"
     pools: dict[int, list[int]]  # branch id -> active agents, for round-robin assignment
     round_robin: dict[str, int] = field(default_factory=dict)  # branch id -> next turn
     seen_customers: set[str] = field(default_factory=set)  # counted as new already
@@ -81,9 +112,11 @@ class ImportBatch:
 
 @dataclass
 class ImportResult:
-    """What one chunk meant: SUMMARY_COUNTERS plus premium movement and round-robin state."""
+    """What one chunk meant: SUMMARY_COUNTERS plus premium movement and round-robin state,
+    and the rows refused (not written, not counted in the summary)."""
 
     summary: dict[str, Any]
+    refused: list[RowRefusal] = field(default_factory=list)
 
 
 def import_batch_open(
@@ -95,6 +128,7 @@ def import_batch_open(
     """
     from accounts import modules
     from accounts.models import User
+    from renewals.selectors import sees_everything
 
     pools: dict[int, list[int]] = {}
     agents = (
@@ -106,15 +140,15 @@ def import_batch_open(
     )
     for agent_id, branch_id in agents:
         pools.setdefault(branch_id, []).append(agent_id)
-    default_branch_id = None
+    uploader = None
     if uploader_id is not None:
-        default_branch_id = (
-            User.objects.filter(pk=uploader_id).values_list("branch_id", flat=True).first()
-        )
+        uploader = User.objects.select_related("role").filter(pk=uploader_id).first()
     return ImportBatch(
         batch_id=batch_id,
         uploader_id=uploader_id,
-        default_branch_id=default_branch_id,
+        default_branch_id=uploader.branch_id if uploader else None,
+        # A batch without an uploader (a system import) is not limited.
+        uploader=None if uploader is None or sees_everything(uploader) else uploader,
         pools=pools,
         round_robin=dict(round_robin or {}),
     )
@@ -188,6 +222,73 @@ def policies_match(*, numbers: Sequence[str]) -> dict[str, dict[str, Any]]:
     }
 
 
+def _rows_in_scope(
+    *,
+    rows: Sequence[ImportRow],
+    batch: ImportBatch,
+    customers: Mapping[str, dict[str, Any]],
+    policies: Mapping[str, dict[str, Any]],
+) -> tuple[list[ImportRow], list[RowRefusal]]:
+    """Refuse (`out_of_scope`) the rows that touch an existing policy or customer the uploader
+    may not see, or name a branch outside the uploader's (two queries per chunk at most).
+
+    Scope is the one of the API (renewals.selectors.policy_list / customer_list): a manager
+    limited to a branch sees that branch's policies and the customers with a policy there.
+    """
+    user = batch.uploader
+    if user is None:
+        return list(rows), []
+    from renewals.selectors import customer_list, policy_list
+
+    policy_ids = [policy["id"] for policy in policies.values()]
+    visible_policies = (
+        set(
+            policy_list(user=user)
+            .filter(pk__in=in_values(policy_ids, "bigint"))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        if policy_ids
+        else set()
+    )
+    customer_ids = [customer["id"] for customer in customers.values()]
+    visible_customers = (
+        set(
+            customer_list(user=user)
+            .filter(pk__in=in_values(customer_ids, "bigint"))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        if customer_ids
+        else set()
+    )
+    kept, refused = [], []
+    for row in rows:
+        values = row.values
+        policy = policies.get(values["policy_number"])
+        customer = customers.get(values["customer_code"])
+        if policy is not None and policy["id"] not in visible_policies:
+            problem = ("policy_number", values["policy_number"], "policy")
+        elif customer is not None and customer["id"] not in visible_customers:
+            problem = ("customer_code", values["customer_code"], "customer")
+        elif values["branch_id"] and values["branch_id"] != user.branch_id:
+            problem = ("branch_code", values.get("branch_code") or "", "branch")
+        else:
+            kept.append(row)
+            continue
+        column, value, what = problem
+        refused.append(
+            RowRefusal(
+                number=row.number,
+                column=column,
+                value=value,
+                code=OUT_OF_SCOPE,
+                message=f"this {what} is outside your scope; nothing of the row was changed",
+            )
+        )
+    return kept, refused
+
+
 # --- the import -----------------------------------------------------------------------------
 
 
@@ -214,11 +315,18 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
     delta_total = Decimal("0")
     now = timezone.now()
 
+    existing_customers = customers_match(
+        codes=list({row.values["customer_code"]: None for row in rows})
+    )
+    existing_policies = policies_match(numbers=[row.values["policy_number"] for row in rows])
+    rows, refused = _rows_in_scope(
+        rows=rows, batch=batch, customers=existing_customers, policies=existing_policies
+    )
+
     # Customers: the last row of a customer in the chunk wins.
     wanted: dict[str, Mapping[str, Any]] = {}
     for row in rows:
         wanted[row.values["customer_code"]] = row.values
-    existing_customers = customers_match(codes=list(wanted))
     customer_ids = {code: known["id"] for code, known in existing_customers.items()}
     customer_writes = []
     keep_contact: list[tuple[dict[str, Any], str, str]] = []  # (write, code, field) to fill
@@ -247,6 +355,11 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
                 write_row = {"customer_code": code, **desired}
                 customer_writes.append(write_row)
                 keep_contact.extend((write_row, code, name) for name in kept)
+                if any(
+                    compare[_HASHED.get(name, name)] != known[_HASHED.get(name, name)]
+                    for name in CUSTOMER_CONTACT_FIELDS
+                ):
+                    summary["customers_contact_changed"] += 1
         batch.seen_customers.add(code)
     if keep_contact:
         plaintext = _customers_contact_plaintext(sorted({code for _w, code, _n in keep_contact}))
@@ -263,7 +376,6 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
         )
 
     # Policies: one row per policy number (duplicates were refused in validation).
-    existing_policies = policies_match(numbers=[row.values["policy_number"] for row in rows])
     policy_ids = {number: known["id"] for number, known in existing_policies.items()}
     policy_writes = []
     policy_rows: list[tuple[Mapping[str, Any], dict[str, Any]]] = []
@@ -294,6 +406,13 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
         elif desired != known:
             summary["policies_changed"] += 1
             policy_writes.append({"policy_number": number, **desired})
+            for name, counter in (
+                ("branch_id", "policies_branch_changed"),
+                ("agent_id", "policies_agent_changed"),
+            ):
+                # A move away from someone; giving an unassigned policy its first agent is not.
+                if known[name] is not None and desired[name] != known[name]:
+                    summary[counter] += 1
             old = known["premium_amount"]
             new = desired["premium_amount"]
             if old != new:
@@ -367,4 +486,4 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
     summary["premium_change_max_percent"] = round(max_pct, 2)
     summary["premium_change_total"] = str(delta_total)
     summary["round_robin"] = dict(batch.round_robin)
-    return ImportResult(summary=summary)
+    return ImportResult(summary=summary, refused=refused)

@@ -9,6 +9,8 @@ from rest_framework import serializers
 from uploads.models import UploadBatch
 from uploads.services import policy_types_allowed
 
+HAS_ERRORS_HELP = "Some rows failed (`failed_records` > 0; see errors.csv)."
+
 
 class UploadBatchCreateInputSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The renewal file: .csv or .xlsx.")
@@ -47,6 +49,7 @@ class UserBriefSerializer(serializers.Serializer):
 class UploadBatchSerializer(serializers.ModelSerializer):
     uploaded_by = UserBriefSerializer(allow_null=True)
     progress = serializers.IntegerField(source="progress_percent")
+    has_errors = serializers.BooleanField(read_only=True, help_text=HAS_ERRORS_HELP)
 
     class Meta:
         model = UploadBatch
@@ -56,6 +59,8 @@ class UploadBatchSerializer(serializers.ModelSerializer):
             "file_format",
             "policy_type",
             "status",
+            "stage",
+            "has_errors",
             "dry_run",
             "total_records",
             "processed_records",
@@ -75,6 +80,11 @@ class UploadErrorSerializer(serializers.Serializer):
     column = serializers.CharField()
     value = serializers.CharField(allow_blank=True)
     error = serializers.CharField()
+    code = serializers.CharField(
+        required=False,
+        help_text="Only on rows refused after validation: `out_of_scope` (the row touches a "
+        "policy, customer or branch outside the uploader's scope; nothing of it was changed).",
+    )
 
 
 class UploadSummarySerializer(serializers.Serializer):
@@ -105,6 +115,7 @@ class UploadBatchStatusSerializer(serializers.ModelSerializer):
     errors = serializers.SerializerMethodField()
     errors_truncated = serializers.SerializerMethodField()
     progress = serializers.IntegerField(source="progress_percent")
+    has_errors = serializers.BooleanField(read_only=True, help_text=HAS_ERRORS_HELP)
     summary = serializers.SerializerMethodField()
     approval = serializers.SerializerMethodField()
     uploaded_by = UserBriefSerializer(allow_null=True)
@@ -114,6 +125,8 @@ class UploadBatchStatusSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "status",
+            "stage",
+            "has_errors",
             "total_records",
             "processed_records",
             "successful_records",
@@ -140,12 +153,15 @@ class UploadBatchStatusSerializer(serializers.ModelSerializer):
 
     @staticmethod
     def _entry(entry: dict[str, Any]) -> dict[str, Any]:
-        return {
+        out = {
             "row": entry.get("row"),
             "column": entry.get("column", ""),
             "value": entry.get("value", ""),
             "error": entry.get("error", ""),
         }
+        if entry.get("code"):
+            out["code"] = entry["code"]
+        return out
 
     @extend_schema_field(UploadErrorSerializer(many=True))
     def get_errors(self, batch: UploadBatch) -> list[dict[str, Any]]:

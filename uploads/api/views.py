@@ -99,6 +99,11 @@ class UploadBatchStatusView(UploadView):
     @extend_schema(
         operation_id="upload_batch_status",
         summary="Progress, counts and row errors of a batch",
+        description="Poll until `status` is `completed` or `failed` (or `awaiting_approval` / "
+        "`rejected` with maker-checker). A `completed` batch may have failed rows: "
+        "`failed_records` > 0 and `has_errors` true, listed in `errors` and errors.csv. "
+        "`stage` (`queued`, `validating`, `validated`, `writing`, `done`) is the finer state "
+        "for progress displays; clients should not need it to decide that a batch is over.",
         parameters=[
             OpenApiParameter(
                 "errors_limit",

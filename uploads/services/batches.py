@@ -126,6 +126,7 @@ def upload_batch_create(
                 # The spec's default: the batch is processing from the client's view as soon
                 # as it is accepted (a lost enqueue is picked up by the stuck-batch job).
                 status=UploadBatch.Status.PROCESSING,
+                stage=UploadBatch.Stage.QUEUED,
                 file_path=stored,
                 dry_run=dry_run,
                 file_format=inspection.kind,
@@ -163,8 +164,19 @@ def _enqueue_on_commit(batch_id: int) -> None:
 
 def approval_enabled() -> bool:
     return bool(
-        settings.UPLOAD_APPROVAL_PREMIUM_CHANGE_PERCENT or settings.UPLOAD_APPROVAL_MAX_CASES
+        settings.UPLOAD_APPROVAL_PREMIUM_CHANGE_PERCENT
+        or settings.UPLOAD_APPROVAL_MAX_CASES
+        or settings.UPLOAD_APPROVAL_SENSITIVE_CHANGES
     )
+
+
+# Sensitive changes of existing records (counted by renewals.services.import_rows): any of
+# them holds the batch for approval when UPLOAD_APPROVAL_SENSITIVE_CHANGES is on.
+SENSITIVE_CHANGES = (
+    ("branch_change", "policies_branch_changed", "policies"),
+    ("agent_change", "policies_agent_changed", "policies"),
+    ("contact_change", "customers_contact_changed", "customers"),
+)
 
 
 def _approval_reasons(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -179,6 +191,11 @@ def _approval_reasons(summary: dict[str, Any]) -> list[dict[str, Any]]:
     affected = int(summary.get("cases_new", 0)) + int(summary.get("policies_changed", 0))
     if cases_limit and affected > cases_limit:
         reasons.append({"code": "cases_affected", "cases": affected, "threshold": cases_limit})
+    if settings.UPLOAD_APPROVAL_SENSITIVE_CHANGES:
+        for code, counter, noun in SENSITIVE_CHANGES:
+            changed = int(summary.get(counter, 0))
+            if changed:
+                reasons.append({"code": code, noun: changed})
     return reasons
 
 
@@ -203,12 +220,6 @@ def _counters_reset(batch: UploadBatch, **extra: Any) -> None:
     batch.save(update_fields=[*_RESET_COUNTERS, *extra, "progress_at", "updated_at"])
 
 
-def _final_status(batch: UploadBatch) -> str:
-    if batch.failed_records:
-        return UploadBatch.Status.COMPLETED_WITH_ERRORS
-    return UploadBatch.Status.COMPLETED
-
-
 def upload_batch_process(
     *, batch_id: int, on_progress: Callable[[UploadBatch], None] | None = None
 ) -> str:
@@ -224,7 +235,7 @@ def upload_batch_process(
             .filter(pk=batch_id)
             .first()
         )
-        if batch is None or batch.status not in UploadBatch.ACTIVE_STATUSES:
+        if batch is None or batch.status != UploadBatch.Status.PROCESSING:
             return "skipped"
         now = timezone.now()
         batch.attempts += 1
@@ -232,16 +243,16 @@ def upload_batch_process(
         batch.progress_at = now
         fields = ["attempts", "started_at", "progress_at", "updated_at"]
         needs_validation = (batch.dry_run or approval_enabled()) and not batch.analyzed
-        if needs_validation and batch.status != UploadBatch.Status.VALIDATING:
+        if needs_validation and batch.stage != UploadBatch.Stage.VALIDATING:
             # A fresh validation pass (it writes nothing but counters): from row 1.
-            batch.status = UploadBatch.Status.VALIDATING
-            batch.save(update_fields=[*fields, "status"])
+            batch.stage = UploadBatch.Stage.VALIDATING
+            batch.save(update_fields=[*fields, "stage"])
             _counters_reset(batch)
         elif needs_validation:
             batch.save(update_fields=fields)  # resumes from its checkpoint
-        elif batch.status != UploadBatch.Status.PROCESSING:
-            batch.status = UploadBatch.Status.PROCESSING
-            batch.save(update_fields=[*fields, "status"])
+        elif batch.stage != UploadBatch.Stage.WRITING:
+            batch.stage = UploadBatch.Stage.WRITING
+            batch.save(update_fields=[*fields, "stage"])
         else:
             batch.save(update_fields=fields)
     opener = batch_file_opener(batch)
@@ -270,27 +281,38 @@ def upload_batch_process(
 def _validation_finish(*, batch_id: int, on_progress: Callable[[UploadBatch], None] | None) -> str:
     with transaction.atomic():
         batch = UploadBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != UploadBatch.Status.VALIDATING:
+        if (
+            batch.status != UploadBatch.Status.PROCESSING
+            or batch.stage != UploadBatch.Stage.VALIDATING
+        ):
             return "skipped"
         if batch.dry_run:
-            batch.status = _final_status(batch)
+            batch.status = UploadBatch.Status.COMPLETED
+            batch.stage = UploadBatch.Stage.DONE
             batch.analyzed = True
             batch.finished_at = timezone.now()
-            batch.save(update_fields=["status", "analyzed", "finished_at", "updated_at"])
+            batch.save(update_fields=["status", "stage", "analyzed", "finished_at", "updated_at"])
             audit_log(
                 action="upload.batch_dry_run_completed",
                 actor=None,
                 obj=batch,
-                changes={"status": batch.status, "summary": batch.summary},
+                changes={
+                    "status": batch.status,
+                    "has_errors": batch.has_errors,
+                    "summary": batch.summary,
+                },
             )
             _notify_final(batch)
             return "done"
         reasons = _approval_reasons(batch.summary or {})
         if reasons:
             batch.status = UploadBatch.Status.AWAITING_APPROVAL
+            batch.stage = UploadBatch.Stage.VALIDATED
             batch.approval_reasons = reasons
             batch.analyzed = True
-            batch.save(update_fields=["status", "approval_reasons", "analyzed", "updated_at"])
+            batch.save(
+                update_fields=["status", "stage", "approval_reasons", "analyzed", "updated_at"]
+            )
             audit_log(
                 action="upload.batch_awaiting_approval",
                 actor=None,
@@ -300,8 +322,8 @@ def _validation_finish(*, batch_id: int, on_progress: Callable[[UploadBatch], No
             _notify_awaiting_approval(batch)
             return "done"
         batch.analyzed = True
-        batch.status = UploadBatch.Status.PROCESSING
-        batch.save(update_fields=["analyzed", "status", "updated_at"])
+        batch.stage = UploadBatch.Stage.WRITING
+        batch.save(update_fields=["analyzed", "stage", "updated_at"])
         _counters_reset(batch)
     return upload_batch_process(batch_id=batch_id, on_progress=on_progress)
 
@@ -309,17 +331,22 @@ def _validation_finish(*, batch_id: int, on_progress: Callable[[UploadBatch], No
 def _batch_complete(*, batch_id: int) -> None:
     with transaction.atomic():
         batch = UploadBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status != UploadBatch.Status.PROCESSING:
+        if (
+            batch.status != UploadBatch.Status.PROCESSING
+            or batch.stage != UploadBatch.Stage.WRITING
+        ):
             return
-        batch.status = _final_status(batch)
+        batch.status = UploadBatch.Status.COMPLETED
+        batch.stage = UploadBatch.Stage.DONE
         batch.finished_at = timezone.now()
-        batch.save(update_fields=["status", "finished_at", "updated_at"])
+        batch.save(update_fields=["status", "stage", "finished_at", "updated_at"])
         audit_log(
             action="upload.batch_completed",
             actor=None,
             obj=batch,
             changes={
                 "status": batch.status,
+                "has_errors": batch.has_errors,
                 "successful_records": batch.successful_records,
                 "failed_records": batch.failed_records,
                 "summary": {k: v for k, v in batch.summary.items() if k != "round_robin"},
@@ -334,9 +361,10 @@ def _batch_fail(*, batch_id: int, reason: str) -> None:
         if batch.status not in UploadBatch.ACTIVE_STATUSES:
             return
         batch.status = UploadBatch.Status.FAILED
+        batch.stage = UploadBatch.Stage.DONE
         batch.failure_reason = reason[:2000]
         batch.finished_at = timezone.now()
-        batch.save(update_fields=["status", "failure_reason", "finished_at", "updated_at"])
+        batch.save(update_fields=["status", "stage", "failure_reason", "finished_at", "updated_at"])
         audit_log(action="upload.batch_failed", actor=None, obj=batch, changes={"reason": reason})
         _notify_final(batch)
 
@@ -354,6 +382,8 @@ def upload_batch_progress_payload(batch: UploadBatch) -> dict[str, Any]:
         "batch_id": batch.pk,
         "file_name": batch.file_name,
         "status": batch.status,
+        "stage": batch.stage,
+        "has_errors": batch.has_errors,
         "total_records": batch.total_records,
         "processed_records": batch.processed_records,
         "successful_records": batch.successful_records,
@@ -383,12 +413,9 @@ def _notify_final(batch: UploadBatch) -> None:
         return
     from notifications.services import notification_create
 
-    labels = {
-        UploadBatch.Status.COMPLETED: "completed",
-        UploadBatch.Status.COMPLETED_WITH_ERRORS: "completed with errors",
-        UploadBatch.Status.FAILED: "failed",
-    }
-    label = labels.get(batch.status, batch.status)
+    label = batch.status
+    if batch.status == UploadBatch.Status.COMPLETED and batch.has_errors:
+        label = "completed with errors"
     kind = "Dry run" if batch.dry_run else "Upload"
     if batch.status == UploadBatch.Status.FAILED:
         message = f"{batch.file_name}: {batch.failure_reason}"
@@ -463,11 +490,19 @@ def upload_batch_approve(*, batch_id: int, actor: "User", note: str = "") -> Upl
         if batch.uploaded_by_id == actor.pk and not settings.UPLOAD_APPROVAL_ALLOW_SELF:
             raise errors.UploadApprovalSelfError()
         batch.status = UploadBatch.Status.PROCESSING
+        batch.stage = UploadBatch.Stage.QUEUED
         batch.reviewed_by = actor
         batch.reviewed_at = timezone.now()
         batch.review_note = note
         batch.save(
-            update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "updated_at"]
+            update_fields=[
+                "status",
+                "stage",
+                "reviewed_by",
+                "reviewed_at",
+                "review_note",
+                "updated_at",
+            ]
         )
         _counters_reset(batch)
         audit_log(action="upload.batch_approved", actor=actor, obj=batch, changes={"note": note})
@@ -484,6 +519,7 @@ def upload_batch_reject(*, batch_id: int, actor: "User", note: str = "") -> Uplo
                 details={"status": batch.status, "target": UploadBatch.Status.REJECTED}
             )
         batch.status = UploadBatch.Status.REJECTED
+        batch.stage = UploadBatch.Stage.DONE
         batch.reviewed_by = actor
         batch.reviewed_at = timezone.now()
         batch.review_note = note
@@ -491,6 +527,7 @@ def upload_batch_reject(*, batch_id: int, actor: "User", note: str = "") -> Uplo
         batch.save(
             update_fields=[
                 "status",
+                "stage",
                 "reviewed_by",
                 "reviewed_at",
                 "review_note",
@@ -512,12 +549,7 @@ def upload_batch_reject(*, batch_id: int, actor: "User", note: str = "") -> Uplo
     return batch
 
 
-RETRYABLE_STATUSES = (
-    UploadBatch.Status.FAILED,
-    UploadBatch.Status.PROCESSING,
-    UploadBatch.Status.VALIDATING,
-    UploadBatch.Status.PENDING,
-)
+RETRYABLE_STATUSES = (UploadBatch.Status.FAILED, UploadBatch.Status.PROCESSING)
 
 
 def upload_batch_retry(*, batch_id: int, actor: "User | None") -> UploadBatch:
@@ -530,22 +562,35 @@ def upload_batch_retry(*, batch_id: int, actor: "User | None") -> UploadBatch:
             )
         previous = batch.status
         if previous == UploadBatch.Status.FAILED:
-            batch.status = (
-                UploadBatch.Status.PROCESSING
+            # Resume the pass that failed, from its checkpoint.
+            batch.status = UploadBatch.Status.PROCESSING
+            batch.stage = (
+                UploadBatch.Stage.WRITING
                 if batch.analyzed or not (batch.dry_run or approval_enabled())
-                else UploadBatch.Status.VALIDATING
+                else UploadBatch.Stage.VALIDATING
             )
             batch.failure_reason = ""
             batch.finished_at = None
         batch.progress_at = timezone.now()
         batch.save(
-            update_fields=["status", "failure_reason", "finished_at", "progress_at", "updated_at"]
+            update_fields=[
+                "status",
+                "stage",
+                "failure_reason",
+                "finished_at",
+                "progress_at",
+                "updated_at",
+            ]
         )
         audit_log(
             action="upload.batch_retried",
             actor=actor,
             obj=batch,
-            changes={"from_status": previous, "resume_after_row": batch.next_row},
+            changes={
+                "from_status": previous,
+                "stage": batch.stage,
+                "resume_after_row": batch.next_row,
+            },
         )
         _enqueue_on_commit(batch.pk)
     return batch
@@ -573,7 +618,11 @@ def upload_batches_requeue_stuck() -> list[int]:
                 action="upload.batch_requeued",
                 actor=None,
                 obj=batch,
-                changes={"resume_after_row": batch.next_row, "status": batch.status},
+                changes={
+                    "resume_after_row": batch.next_row,
+                    "status": batch.status,
+                    "stage": batch.stage,
+                },
             )
             _enqueue_on_commit(batch_id)
             requeued.append(batch_id)

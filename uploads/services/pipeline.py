@@ -1,9 +1,11 @@
 """The processing pipeline: stream a stored file, validate, match and write it in chunks.
 
 One `Pipeline` run walks the file from the batch's checkpoint. Each chunk of
-UPLOAD_CHUNK_SIZE rows is validated in Python, matched against the database with one query
-per table, and (when writing) applied with set-based statements in ONE transaction that also
-advances the checkpoint, adds the row errors and updates the counters. Lookups of agents and
+UPLOAD_CHUNK_SIZE rows is validated in Python, then handed to renewals
+(`renewals.services.import_rows`, plain data) which matches it against the database with one
+query per table and (when writing) applies it with set-based statements, in ONE transaction
+that also advances the checkpoint, adds the row errors (validation problems and the rows
+renewals refused, e.g. `out_of_scope`) and updates the counters. Lookups of agents and
 branches are set-based too, so the number of queries per chunk is constant.
 
 In a validation pass (dry run, or before writes when approval may be needed) the same
@@ -114,6 +116,20 @@ class ChunkOutcome:
     problems: list[dict[str, Any]] = field(default_factory=list)
     row_errors: list[UploadRowError] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    cells: dict[int, list[Any]] = field(default_factory=dict)  # of the valid rows, by row
+
+    def row_refuse(self, *, row: int, cells: list[Any], entries: list[dict[str, Any]]) -> None:
+        """Count a row as failed, with its problems (error_log entries and a row error)."""
+        self.failed += 1
+        self.problems.extend(entries)
+        self.row_errors.append(
+            UploadRowError(
+                batch_id=0,  # set by the caller
+                row=row,
+                values=[cell_text(cell) for cell in cells],
+                problems=[{k: v for k, v in e.items() if k != "row"} for e in entries],
+            )
+        )
 
 
 def _summary_merge(total: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
@@ -151,9 +167,7 @@ class Pipeline:
         self.opener = opener
         self.write = write
         self.on_progress = on_progress
-        self.expected_status = (
-            UploadBatch.Status.PROCESSING if write else UploadBatch.Status.VALIDATING
-        )
+        self.expected_stage = UploadBatch.Stage.WRITING if write else UploadBatch.Stage.VALIDATING
         self.inspection = inspection_from_dict(batch.file_meta)
         self.positions = self.inspection.positions
         self.ctx = RowContext(
@@ -219,22 +233,14 @@ class Pipeline:
                     values = None
             outcome.consumed += 1
             if values is None:
-                outcome.failed += 1
                 entries = [
                     {"row": row_number, "column": p.column, "value": p.value, "error": p.error}
                     for p in problems
                 ]
-                outcome.problems.extend(entries)
-                outcome.row_errors.append(
-                    UploadRowError(
-                        batch_id=self.batch.pk,
-                        row=row_number,
-                        values=[cell_text(cell) for cell in cells],
-                        problems=[{k: e[k] for k in ("column", "value", "error")} for e in entries],
-                    )
-                )
+                outcome.row_refuse(row=row_number, cells=cells, entries=entries)
             else:
                 outcome.successful += 1
+                outcome.cells[row_number] = cells
                 valid.append((row_number, values))
         return valid
 
@@ -246,6 +252,18 @@ class Pipeline:
             write=self.write,
         )
         outcome.summary = result.summary
+        for refusal in result.refused:  # e.g. out_of_scope: a row error like any other
+            outcome.successful -= 1
+            entry = {
+                "row": refusal.number,
+                "column": refusal.column,
+                "value": refusal.value,
+                "error": refusal.message,
+                "code": refusal.code,
+            }
+            outcome.row_refuse(
+                row=refusal.number, cells=outcome.cells[refusal.number], entries=[entry]
+            )
 
     def _prepare(self, records: list[tuple[int, list[Any]]]) -> tuple[ChunkOutcome, list]:
         """Validation of one chunk: pure Python, no database (runs in the prefetch thread)."""
@@ -261,11 +279,19 @@ class Pipeline:
                 .defer("error_log", "file_meta")
                 .get(pk=self.batch.pk)
             )
-            if locked.status != self.expected_status or locked.next_row != self.batch.next_row:
+            if (
+                locked.status != UploadBatch.Status.PROCESSING
+                or locked.stage != self.expected_stage
+                or locked.next_row != self.batch.next_row
+            ):
                 raise PipelineSuperseded(f"batch {locked.pk} moved on")
             if valid:
                 self._import(valid, outcome)
             if outcome.row_errors:
+                outcome.row_errors.sort(key=lambda error: error.row)
+                outcome.problems.sort(key=lambda entry: entry["row"])
+                for row_error in outcome.row_errors:
+                    row_error.batch_id = self.batch.pk
                 UploadRowError.objects.bulk_create(outcome.row_errors, batch_size=1000)
             # error_log holds the first LIMIT problems of the pass: it has
             # min(error_count, LIMIT) entries (both are reset together).

@@ -16,11 +16,12 @@ failed_records). Existing rows are mapped:
 from django.db import migrations, models
 
 FORWARD = [
-    # (old status, extra filter, new status, new stage)
-    ("pending", {}, "processing", "queued"),
-    ("validating", {}, "processing", "validating"),
+    # (old status, extra filter, new status, new stage); `processing` first, before other
+    # rows become `processing` too.
     ("processing", {"attempts": 0}, "processing", "queued"),
     ("processing", {"attempts__gt": 0}, "processing", "writing"),
+    ("pending", {}, "processing", "queued"),
+    ("validating", {}, "processing", "validating"),
     ("awaiting_approval", {}, "awaiting_approval", "validated"),
     ("completed", {}, "completed", "done"),
     ("completed_with_errors", {}, "completed", "done"),

@@ -383,11 +383,11 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
         values = row.values
         number = values["policy_number"]
         current = existing_policies.get(number)
-        known = {name: current[name] for name in POLICY_FIELDS} if current else None
+        before = {name: current[name] for name in POLICY_FIELDS} if current else None
         branch_id = values["branch_id"] or (
-            known["branch_id"] if known else batch.default_branch_id
+            before["branch_id"] if before else batch.default_branch_id
         )
-        agent_id = values["agent_id"] or (known["agent_id"] if known else None)
+        agent_id = values["agent_id"] or (before["agent_id"] if before else None)
         if agent_id is None:
             agent_id = _round_robin_pick(batch, branch_id)
         desired = {
@@ -400,10 +400,10 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
             "agent_id": agent_id,
             "branch_id": branch_id,
         }
-        if known is None:
+        if before is None:
             summary["policies_new"] += 1
             policy_writes.append({"policy_number": number, **desired})
-        elif desired != known:
+        elif desired != before:
             summary["policies_changed"] += 1
             policy_writes.append({"policy_number": number, **desired})
             for name, counter in (
@@ -411,9 +411,9 @@ def _import(*, rows: Sequence[ImportRow], batch: ImportBatch, write: bool) -> Im
                 ("agent_id", "policies_agent_changed"),
             ):
                 # A move away from someone; giving an unassigned policy its first agent is not.
-                if known[name] is not None and desired[name] != known[name]:
+                if before[name] is not None and desired[name] != before[name]:
                     summary[counter] += 1
-            old = known["premium_amount"]
+            old = before["premium_amount"]
             new = desired["premium_amount"]
             if old != new:
                 delta_total += abs(new - old)

@@ -118,13 +118,15 @@ class ChunkOutcome:
     summary: dict[str, Any] = field(default_factory=dict)
     cells: dict[int, list[Any]] = field(default_factory=dict)  # of the valid rows, by row
 
-    def row_refuse(self, *, row: int, cells: list[Any], entries: list[dict[str, Any]]) -> None:
+    def row_refuse(
+        self, *, batch_id: int, row: int, cells: list[Any], entries: list[dict[str, Any]]
+    ) -> None:
         """Count a row as failed, with its problems (error_log entries and a row error)."""
         self.failed += 1
         self.problems.extend(entries)
         self.row_errors.append(
             UploadRowError(
-                batch_id=0,  # set by the caller
+                batch_id=batch_id,
                 row=row,
                 values=[cell_text(cell) for cell in cells],
                 problems=[{k: v for k, v in e.items() if k != "row"} for e in entries],
@@ -237,7 +239,9 @@ class Pipeline:
                     {"row": row_number, "column": p.column, "value": p.value, "error": p.error}
                     for p in problems
                 ]
-                outcome.row_refuse(row=row_number, cells=cells, entries=entries)
+                outcome.row_refuse(
+                    batch_id=self.batch.pk, row=row_number, cells=cells, entries=entries
+                )
             else:
                 outcome.successful += 1
                 outcome.cells[row_number] = cells
@@ -262,7 +266,10 @@ class Pipeline:
                 "code": refusal.code,
             }
             outcome.row_refuse(
-                row=refusal.number, cells=outcome.cells[refusal.number], entries=[entry]
+                batch_id=self.batch.pk,
+                row=refusal.number,
+                cells=outcome.cells[refusal.number],
+                entries=[entry],
             )
 
     def _prepare(self, records: list[tuple[int, list[Any]]]) -> tuple[ChunkOutcome, list]:
@@ -290,8 +297,6 @@ class Pipeline:
             if outcome.row_errors:
                 outcome.row_errors.sort(key=lambda error: error.row)
                 outcome.problems.sort(key=lambda entry: entry["row"])
-                for row_error in outcome.row_errors:
-                    row_error.batch_id = self.batch.pk
                 UploadRowError.objects.bulk_create(outcome.row_errors, batch_size=1000)
             # error_log holds the first LIMIT problems of the pass: it has
             # min(error_count, LIMIT) entries (both are reset together).

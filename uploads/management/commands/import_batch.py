@@ -52,13 +52,13 @@ class Command(BaseCommand):
             raise CommandError(f"{exc.code}: {exc.message} {exc.details or ''}") from exc
         self.stdout.write(f"Batch #{batch.pk}: {batch.total_records} rows")
         bar = tqdm(total=batch.total_records, unit="row", file=self.stdout, disable=None)
-        phase = {"status": None}
+        phase = {"stage": None}
 
         def on_progress(current: UploadBatch) -> None:
-            if current.status != phase["status"]:
-                phase["status"] = current.status
+            if current.stage != phase["stage"]:  # validating, then writing: a bar per pass
+                phase["stage"] = current.stage
                 bar.reset(total=current.total_records)
-                bar.set_description(current.status)
+                bar.set_description(current.stage)
             bar.n = current.processed_records
             bar.refresh()
 
@@ -67,7 +67,8 @@ class Command(BaseCommand):
         bar.close()
         batch.refresh_from_db()
         self.stdout.write(
-            f"Batch #{batch.pk} {batch.status}: {batch.successful_records} ok, "
+            f"Batch #{batch.pk} {batch.status} ({batch.stage}"
+            f"{', has errors' if batch.has_errors else ''}): {batch.successful_records} ok, "
             f"{batch.failed_records} rejected ({batch.error_count} problems)"
         )
         summary = {k: v for k, v in (batch.summary or {}).items() if k != "round_robin"}

@@ -172,3 +172,22 @@ def test_first_assignment_and_unchanged_rows_need_no_approval(admin_upload, agen
     status = admin_upload(csv_bytes([row(1, branch_code="MUM")]))
 
     assert status["status"] == "completed"
+
+
+def test_scope_checks_cost_no_query_per_row(post_upload, agents, settings, other_branch_book):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.UPLOAD_CHUNK_SIZE = 100
+
+    def queries(data: list) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            post_upload(csv_bytes(data))
+        return len(captured.captured_queries)
+
+    queries([row(1)])  # warm-up (first request of the client)
+    small = queries([*rows(5, start=10), row(900, branch_code="MUM")])
+    # 30 rows: within SQLite's 999 parameters per bulk INSERT, which would split it.
+    big = queries([*rows(30, start=100), row(900, branch_code="MUM")])
+
+    assert big == small

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.fields import KeyedHashField
 from intelipro.db import in_values
 from renewals.models import CaseEvent, Customer, Policy, RenewalCase
 from renewals.services.bulk import rows_copy, rows_insert_new, rows_upsert
@@ -194,7 +195,9 @@ def customers_match(*, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
 def customer_contact_hash(name: str, value: str | None) -> str:
     """The lookup hash of a file's email or phone value, as stored beside the encrypted one."""
     field = Customer._meta.get_field(_HASHED[name])
-    return field.hash_of(value)  # type: ignore[attr-defined]
+    if not isinstance(field, KeyedHashField):
+        raise TypeError(f"Customer.{_HASHED[name]} is not a keyed hash")
+    return field.hash_of(value)
 
 
 def _customers_contact_plaintext(codes: list[str]) -> dict[str, dict[str, str]]:

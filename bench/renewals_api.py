@@ -80,7 +80,8 @@ def seed(n: int) -> None:
         "TRUNCATE renewals_casereminder, renewals_caseevent, renewals_payment, "
         "renewals_renewalcase, renewals_policy, renewals_customer RESTART IDENTITY CASCADE",
         f"""INSERT INTO renewals_customer (customer_code, first_name, last_name, email, phone,
-              kyc_status, communication_preferences, created_at, updated_at)
+              email_hash, phone_hash, kyc_status, communication_preferences, created_at,
+              updated_at)
             SELECT 'CUS-' || lpad(g::text, 8, '0'),
                    (ARRAY['Aarav','Priya','Rohan','Meera','Vikram','Sneha','John','Maria','Imran','Grace'])[1 + g % 10],
                    (ARRAY['Sharma','Iyer','Nair','Reddy','Gupta','Mehta','Patel','Khan','Das','Singh',
@@ -90,7 +91,7 @@ def seed(n: int) -> None:
                    -- is one-to-one); '+91-9000012345'-style runs of zeros put one trigram
                    -- in every row and make any digit search scan the whole trigram index
                    '+91-9' || lpad(((g::bigint * 7919) % 1000000000)::text, 9, '0'),
-                   'verified', '{{}}'::jsonb, now(), now()
+                   '', '', 'verified', '{{}}'::jsonb, now(), now()
             FROM generate_series(1, {customers}) g""",  # noqa: S608 - numbers we computed
         f"""INSERT INTO renewals_policy (policy_number, customer_id, policy_type, premium_amount,
               start_date, end_date, status, renewal_date, grace_period_days, agent_id, branch_id,

@@ -85,11 +85,11 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
     readonly_fields = [
         "endpoint",
         "p256dh",
-        "auth",
         "expiration_time",
         "user_agent",
         "last_success_at",
     ]
+    exclude = ["auth"]  # the subscription's secret: never shown
     actions = ["send_test_notification"]
 
     @admin.display(description="Endpoint")

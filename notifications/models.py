@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.fields import EncryptedCharField
 from intelipro.models import TimeStampedModel
 
 
@@ -102,8 +103,9 @@ class PushSubscription(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
     )
     endpoint = models.URLField(max_length=2000, unique=True)
-    p256dh = models.CharField(max_length=255)
-    auth = models.CharField(max_length=255)
+    p256dh = models.CharField(max_length=255)  # the browser's public key
+    # The subscription's shared secret (RFC 8291 auth secret): encrypted at rest (issue 13).
+    auth = EncryptedCharField(max_length=255)
     expiration_time = models.DateTimeField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)

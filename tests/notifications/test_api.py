@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -392,6 +393,19 @@ def test_push_subscription_create(agent_user, agent_client):
     sub = PushSubscription.objects.get(endpoint=SUBSCRIPTION["endpoint"])
     assert sub.user == agent_user
     assert sub.p256dh == SUBSCRIPTION["keys"]["p256dh"]
+
+
+def test_push_subscription_auth_secret_is_encrypted_at_rest(agent_client):
+    agent_client.post(f"{LIST}/push-subscriptions", SUBSCRIPTION, format="json")
+    sub = PushSubscription.objects.get(endpoint=SUBSCRIPTION["endpoint"])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT auth FROM notifications_pushsubscription WHERE id = %s", [sub.pk])
+        raw = cursor.fetchone()[0]
+
+    assert raw.startswith("gAAAA")
+    assert SUBSCRIPTION["keys"]["auth"] not in raw
+    assert sub.auth == SUBSCRIPTION["keys"]["auth"]
 
 
 def test_push_subscription_repost_updates_keys(agent_client):

@@ -3,9 +3,11 @@ type error shows up in the test run of whoever introduces it."""
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,3 +19,9 @@ def test_mypy_passes():
     result = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True, check=False)
 
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_mypy_checks_every_project_app():
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+
+    assert {"intelipro", *settings.PROJECT_APPS} <= set(mypy["files"])

@@ -32,5 +32,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4).status == 200 else 1)"
 # Web: gunicorn managing uvicorn workers (HTTP + websockets). Worker/beat override the command.
+# The worker class passes uvicorn the proxy settings (FORWARDED_ALLOW_IPS, intelipro/uvicorn_options.py).
 CMD ["gunicorn", "intelipro.asgi:application", "-k", "intelipro.workers.UvicornWorker", \
      "--bind", "0.0.0.0:8000", "--workers", "3", "--graceful-timeout", "30", "--access-logfile", "-"]

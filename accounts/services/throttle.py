@@ -1,6 +1,7 @@
 """Failed sign-in attempts and wrong MFA codes: limits that fail closed.
 
-Sign-in: 5 per 15 minutes per account and per client IP (settings.THROTTLE_RATES["login"]).
+Sign-in: 5 failures per 15 minutes per account (settings.THROTTLE_RATES["login"]) and per
+client IP (["login_ip"], the same by default).
 Each attempt is counted *before* the password is checked (one atomic INCR per counter), so
 no burst of concurrent requests can try more than the limit; an attempt that turns out to be
 right is then taken back. Only wrong guesses therefore use up the allowance. The 6th failed
@@ -28,7 +29,8 @@ from intelipro.api.throttling import RateWindow, parse_rate
 
 logger = logging.getLogger(__name__)
 
-SCOPE = "login"
+SCOPE = "login"  # per account
+IP_SCOPE = "login_ip"  # per client IP (THROTTLE_LOGIN_IP, by default the same rate)
 # Database windows older than this are deleted by sessions_prune (daily).
 DB_WINDOW_RETENTION = timedelta(days=1)
 
@@ -92,15 +94,23 @@ def limit_windows_prune() -> int:
     return AuthRateCounter.objects.filter(window_start__lt=cutoff).delete()[0]
 
 
-def _idents(*, email: str, ip: str | None) -> dict[str, str]:
-    return {"account": f"account:{email.strip().lower()}", "ip": f"ip:{ip or 'unknown'}"}
+def _idents(*, email: str, ip: str | None) -> dict[str, tuple[str, str]]:
+    """kind -> (scope, ident): the account's counter and the client IP's counter."""
+    return {
+        "account": (SCOPE, f"account:{email.strip().lower()}"),
+        "ip": (IP_SCOPE, f"ip:{ip or 'unknown'}"),
+    }
 
 
 def login_attempt_reserve(*, email: str, ip: str | None) -> None:
-    """Count one attempt for the account and the IP; 429 when either is over the limit."""
+    """Count one attempt for the account and the client IP; 429 when either is over its limit.
+
+    The IP is the real client's (client_ip behind the trusted proxy), so failures from one
+    address never block an account's sign-in from another address.
+    """
     states = {
-        kind: limit_hit(scope=SCOPE, ident=ident)
-        for kind, ident in _idents(email=email, ip=ip).items()
+        kind: limit_hit(scope=scope, ident=ident)
+        for kind, (scope, ident) in _idents(email=email, ip=ip).items()
     }
     exceeded = {kind: state for kind, state in states.items() if state.exceeded}
     if not exceeded:
@@ -125,5 +135,5 @@ def login_attempt_reserve(*, email: str, ip: str | None) -> None:
 def login_attempt_succeeded(*, email: str, ip: str | None) -> None:
     """The attempt was right: take it back from the IP, and clear the account's failures."""
     idents = _idents(email=email, ip=ip)
-    limit_reset(scope=SCOPE, ident=idents["account"])
-    limit_undo(scope=SCOPE, ident=idents["ip"])
+    limit_reset(scope=SCOPE, ident=idents["account"][1])
+    limit_undo(scope=IP_SCOPE, ident=idents["ip"][1])

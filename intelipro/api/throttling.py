@@ -5,14 +5,19 @@ lets concurrent requests slip through. Here each window is one integer increment
 `cache.incr` (INCR in Redis): fixed windows, atomic, one round-trip.
 """
 
+import functools
+import ipaddress
 import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -96,13 +101,53 @@ def rate_reset(*, scope: str, ident: str, rate: str | None = None) -> None:
     cache.delete(key)
 
 
-def client_ip(request: Request) -> str:
-    """The client address; X-Forwarded-For is trusted only from configured proxies (nginx)."""
+@functools.cache
+def _trusted_proxies(entries: tuple[str, ...]) -> tuple[bool, tuple[IPNetwork, ...]]:
+    if "*" in entries:
+        return True, ()
+    return False, tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries if e)
+
+
+def is_trusted_proxy(host: str) -> bool:
+    """Is `host` one of settings.FORWARDED_ALLOW_IPS (addresses or networks, or "*")?"""
+    trust_all, networks = _trusted_proxies(tuple(settings.FORWARDED_ALLOW_IPS))
+    if trust_all:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def _valid_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address. Proxy headers count only when the peer is a trusted proxy
+    (settings.FORWARDED_ALLOW_IPS, the same list uvicorn/gunicorn get as forwarded_allow_ips,
+    intelipro/uvicorn_options.py): then the client is the right-most address of
+    X-Forwarded-For that is not itself a trusted proxy (what uvicorn's proxy-headers middleware
+    picks, so the web server's client and this agree), else X-Real-IP. Entries a client put
+    in front of the header are never reached, so it cannot choose its own address.
+    """
     remote = request.META.get("REMOTE_ADDR", "") or "unknown"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and remote in getattr(settings, "TRUSTED_PROXIES", ("127.0.0.1",)):
-        return forwarded.split(",")[-1].strip() or remote
-    return remote
+    if not is_trusted_proxy(remote):
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [h for h in hops if h]
+    for host in reversed(hops):
+        if not is_trusted_proxy(host):
+            return host if _valid_ip(host) else remote
+    if hops:  # every hop is a trusted proxy: the first one is the origin
+        return hops[0] if _valid_ip(hops[0]) else remote
+    real_ip = request.META.get("HTTP_X_REAL_IP", "").strip()
+    return real_ip if _valid_ip(real_ip) else remote
 
 
 class CacheRateThrottle(BaseThrottle):

@@ -232,14 +232,22 @@ FIELD_HASH_KEY = env("FIELD_HASH_KEY", default="")
 
 # --- REST framework -----------------------------------------------------------------------
 # Rates from the spec's "Rate Limiting" table; "5/15m" means 5 per 15 minutes.
+_THROTTLE_LOGIN = env("THROTTLE_LOGIN", default="5/15m")
 THROTTLE_RATES = {
-    "login": env("THROTTLE_LOGIN", default="5/15m"),
+    # failed sign-ins per account, and per client IP (docs/accounts.md: the same-IP trade-off)
+    "login": _THROTTLE_LOGIN,
+    "login_ip": env("THROTTLE_LOGIN_IP", default=_THROTTLE_LOGIN),
     "api_general": env("THROTTLE_API_GENERAL", default="1000/h"),
     "upload": env("THROTTLE_UPLOAD", default="10/h"),
     "ai_queries": env("THROTTLE_AI_QUERIES", default="100/h"),
     # wrong MFA codes per user (a fixed window on top of django-otp's per-device delay)
     "mfa": env("THROTTLE_MFA", default="5/15m"),
+    # GET /health per client IP: monitors poll every few seconds, nobody needs more
+    "health": env("THROTTLE_HEALTH", default="60/m"),
 }
+# /health keeps its probe results this long per process (each probe opens a Redis connection
+# and broadcasts a Celery ping: 1.2 s, issue 13 hole 15).
+HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=5.0)
 # django-otp's growing per-device delay is replaced by the window above: it refused a right
 # code typed a second after a wrong one. Every place a code is checked (API sign-in, disable,
 # the admin console) goes through accounts.services.mfa.mfa_code_verify, whose window falls
@@ -299,6 +307,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security -----------------------------------------------------------------------------
+# Proxies whose X-Forwarded-For / X-Real-IP are believed (nginx): addresses or networks, "*"
+# for any peer. One list for the web server (uvicorn/gunicorn forwarded_allow_ips, passed by
+# intelipro/uvicorn_options.py) and the app's client_ip(), so both see the same client. The
+# variable is the one uvicorn and gunicorn read themselves, with their default.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

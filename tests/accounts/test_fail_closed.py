@@ -148,7 +148,11 @@ def test_admin_console_codes_share_the_mfa_limit(request, settings, cache_state)
     if cache_state == "down":
         request.getfixturevalue("redis_down")
     # Only the MFA window may stop the 6th code (not the failed-login limit of the account).
-    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "100/15m"}
+    settings.THROTTLE_RATES = {
+        **settings.THROTTLE_RATES,
+        "login": "100/15m",
+        "login_ip": "100/15m",
+    }
     user, secret = _mfa_user(is_staff=True, is_superuser=True)
     for _ in range(5):
         _admin_login(Client(), user, "000000")

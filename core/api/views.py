@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -13,13 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.selectors import (
-    CONNECTED,
-    SERVICE_STATUSES,
-    celery_status,
-    database_status,
-    redis_status,
-)
+from core.selectors import CONNECTED, SERVICE_STATUSES, health_snapshot
+from intelipro.api.throttling import CacheRateThrottle
+
+
+class HealthRateThrottle(CacheRateThrottle):
+    """Per client IP (the probe is unauthenticated): THROTTLE_RATES["health"]."""
+
+    scope = "health"
 
 
 class HealthView(APIView):
@@ -27,7 +27,9 @@ class HealthView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes: list = []
+    # Its own per-IP limit instead of the general one: monitors poll it, attackers must not
+    # turn it into load (probe results are also cached for HEALTH_CACHE_SECONDS).
+    throttle_classes = [HealthRateThrottle]
 
     @extend_schema(
         operation_id="health",
@@ -51,14 +53,16 @@ class HealthView(APIView):
         },
         description="200 when the database is reachable, 503 when not. "
         "`status` is OK when every configured service answers, DEGRADED otherwise. "
+        "Probe results are cached for a few seconds (`timestamp` is when they were taken) and "
+        "the endpoint is rate-limited per client IP (429 `throttled`). "
         "At `/health` the body also repeats `status`, `timestamp`, `version` and `services` "
         "at the top level beside `success`/`data`, for monitoring tools that read the spec's "
         "bare shape; `/api/v1/health` answers the plain envelope.",
     )
     def get(self, request: Request) -> Response:
-        database = database_status()
-        redis = redis_status()
-        services = {"database": database, "redis": redis, "celery": celery_status(redis=redis)}
+        snapshot = health_snapshot()
+        services = snapshot.services
+        database = services["database"]
         if database != CONNECTED:
             overall = "DOWN"
         elif "unavailable" in services.values():
@@ -67,7 +71,7 @@ class HealthView(APIView):
             overall = "OK"
         body = {
             "status": overall,
-            "timestamp": timezone.now(),
+            "timestamp": snapshot.checked_at,
             "version": settings.APP_VERSION,
             "services": services,
         }

@@ -24,3 +24,5 @@ if REDIS_URL:
     # Keep test keys apart from a developer's data on the same Redis.
     CACHES["default"]["KEY_PREFIX"] = "intelipro-test"
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "intelipro-test"
+# Every /health call probes afresh unless a test asks for the cache (tests/core/test_health.py).
+HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=0.0)

@@ -136,3 +136,79 @@ def test_api_health_is_in_the_plain_envelope(api_client):
     body = api_client.get("/api/v1/health").json()
 
     assert set(body) == {"success", "data"}
+
+
+# --- issue 13 hole 15: health is not a load vector ------------------------------------------
+
+
+def test_health_is_throttled_per_client_ip_in_the_envelope(client, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "health": "2/m"}
+
+    answers = [client.get("/health", REMOTE_ADDR="203.0.113.5") for _ in range(3)]
+    other = client.get("/health", REMOTE_ADDR="198.51.100.7")
+
+    assert [r.status_code for r in answers] == [200, 200, 429]
+    assert answers[2].json() == {
+        "success": False,
+        "error": {
+            "code": "throttled",
+            "message": answers[2].json()["error"]["message"],
+            "details": answers[2].json()["error"]["details"],
+        },
+    }
+    assert answers[2].has_header("Retry-After")
+    assert other.status_code == 200
+
+
+def test_api_health_is_throttled_too(client, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "health": "1/m"}
+
+    client.get("/api/v1/health")
+    response = client.get("/api/v1/health")
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+
+
+def test_probe_results_are_cached_for_a_few_seconds(client, settings):
+    settings.HEALTH_CACHE_SECONDS = 30
+
+    first = client.get("/health").json()
+    second = client.get("/health").json()
+
+    assert second["timestamp"] == first["timestamp"]  # the same probe, not a new one
+
+
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="redis-server binary not installed"
+)
+def test_cached_probe_opens_no_new_redis_connection_per_call(tmp_path):
+    port = _free_port()
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+        before, after = _run(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite3'}",
+                "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+                "HEALTH_CACHE_SECONDS": "60",
+            },
+            str(redis.pid),
+        )
+    finally:
+        redis.kill()
+        redis.wait()
+
+    # Redis stopped between the calls, but the second answer is the cached probe.
+    assert after["health"]["data"]["services"]["redis"] == "connected"
+    assert after["health"]["timestamp"] == before["health"]["timestamp"]

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from ai_assistant.models import AIUsage
+from tests.ai_assistant.conftest import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,16 @@ def test_disabled_assistant_answers_409(admin_client, manager_client):
 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "ai_disabled"
+
+
+def test_query_count_does_not_grow_with_the_book(
+    manager_client, knowledge, book, django_assert_max_num_queries
+):
+    ask(manager_client, "warm the retrieval index")
+    for _ in range(20):
+        make_case(branch=book["north"], status="renewed", days_from_today=-3)
+
+    with django_assert_max_num_queries(20):
+        response = ask(manager_client, "Which branch is behind on renewals?")
+
+    assert "North 96%" in response.json()["data"]["response"]

@@ -11,7 +11,12 @@ the same list the app's client_ip() uses, so the server and the app agree on who
 is (gunicorn's own --forwarded-allow-ips is overridden by the worker class with this value).
 """
 
+import os
 from typing import Any
+
+# An entry point like asgi.py: gunicorn's worker class and the benchmarks import this before
+# anything configured Django. The proxy list comes from settings.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "intelipro.settings.local")
 
 from django.conf import settings
 

@@ -12,7 +12,7 @@ import csv
 import io
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -312,6 +312,7 @@ def file_inspect(*, opener: Opener, file_name: str, size: int) -> Inspection:
     inspection.positions = match.positions
     max_rows = settings.UPLOAD_MAX_ROWS
     total = 0
+    data: Iterable[list[Any]]
     if kind == CSV:
         data = (r for _n, r in data_records_iter(opener=opener, inspection=inspection))
     else:

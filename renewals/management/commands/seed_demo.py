@@ -308,7 +308,7 @@ class Command(BaseCommand):
                 status=status,
                 priority=pick(rng, PRIORITY_WEIGHTS),
                 assigned_to=agent,
-                renewal_date=policy.renewal_date,
+                renewal_date=policy.renewal_date,  # type: ignore[misc]  # seeded policies have one
                 renewal_amount=policy.premium_amount,
                 amount_paid=paid,
                 payment_status="completed"
@@ -357,7 +357,7 @@ class Command(BaseCommand):
                     created_at=case.created_at,
                 )
             )
-            if case.assigned_to_id:
+            if case.assigned_to:
                 events.append(
                     CaseEvent(
                         case=case,

@@ -31,3 +31,20 @@ class RequestIDFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = get_request_id()
         return True
+
+
+def _without_query(value: object) -> object:
+    if isinstance(value, str) and value.startswith("/") and "?" in value:
+        return value.split("?", 1)[0]
+    return value
+
+
+class StripQueryStringFilter(logging.Filter):
+    """Drops the query string from the paths in the web server's access and websocket lines
+    (uvicorn logs `path?query`): a websocket `?token=` or `?ticket=`, or anything else a
+    client put in a URL, never reaches the logs. nginx does the same (deploy/nginx.conf)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_without_query(arg) for arg in record.args)
+        return True

@@ -476,13 +476,21 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# Lifetime of a single-use websocket ticket (POST /api/v1/ws/ticket, intelipro/ws_auth.py):
+# long enough for a browser to open the socket right after asking, short enough that a
+# ticket seen in a log is already dead (and it is single use anyway).
+WS_TICKET_TTL_SECONDS = env.int("WS_TICKET_TTL_SECONDS", default=30)
+
 # --- Observability ------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env("LOG_FORMAT", default="json")  # json | text
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "intelipro.logging.RequestIDFilter"}},
+    "filters": {
+        "request_id": {"()": "intelipro.logging.RequestIDFilter"},
+        "strip_query": {"()": "intelipro.logging.StripQueryStringFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -503,6 +511,12 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "intelipro.request": {"level": LOG_LEVEL, "propagate": True},
+        # The web server's own lines (access log, websocket handshakes) without query strings:
+        # URLs can carry a websocket token. Their level stays the server's (--log-level);
+        # every process that loads Django (uvicorn, gunicorn's worker) applies this config
+        # after the server set up its loggers, so these handlers are the ones that stay.
+        "uvicorn.access": {"handlers": ["console"], "filters": ["strip_query"], "propagate": False},
+        "uvicorn.error": {"handlers": ["console"], "filters": ["strip_query"], "propagate": False},
     },
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -179,3 +179,8 @@ class PushSubscriptionSerializer(serializers.ModelSerializer):
 class PushSubscriptionListSerializer(serializers.Serializer):
     vapid_public_key = serializers.CharField(allow_blank=True)
     subscriptions = PushSubscriptionSerializer(many=True)
+
+
+class WebsocketTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField(help_text="Open /ws/notifications/?ticket=<ticket> with it.")
+    expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid (once).")

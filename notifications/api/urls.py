@@ -1,10 +1,11 @@
-"""/api/v1/notifications/... (mounted by intelipro/urls.py in namespace api:notifications)."""
+"""/api/v1/notifications/... and /api/v1/ws/ticket (mounted by intelipro/urls.py in namespace api:notifications)."""
 
 from intelipro.api.routers import OptionalSlashRouter, path
 from notifications.api.views import (
     NotificationPreferencesView,
     NotificationViewSet,
     PushSubscriptionView,
+    WebsocketTicketView,
 )
 
 app_name = "notifications"
@@ -20,5 +21,6 @@ urlpatterns = [
         PushSubscriptionView.as_view(),
         name="push-subscriptions",
     ),
+    path(r"ws/ticket", WebsocketTicketView.as_view(), name="ws-ticket"),
     *router.urls,
 ]

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from intelipro.ws_auth import ws_ticket_issue
 from notifications import selectors
 from notifications.api.serializers import (
     MarkAllReadInputSerializer,
@@ -24,6 +25,7 @@ from notifications.api.serializers import (
     PushSubscriptionListSerializer,
     PushSubscriptionSerializer,
     UnreadCountSerializer,
+    WebsocketTicketSerializer,
 )
 from notifications.errors import NotificationNotFoundError
 from notifications.models import Notification, NotificationType
@@ -215,4 +217,38 @@ class PushSubscriptionView(APIView):
         payload = PushSubscriptionDeleteSerializer(data=source)
         payload.is_valid(raise_exception=True)
         push_subscription_delete(user=request.user, endpoint=payload.validated_data["endpoint"])
+
+
+class WebsocketTicketView(APIView):
+    """A single-use ticket to open the notifications websocket with (`?ticket=`)."""
+
+    @extend_schema(
+        summary="A single-use ticket for the notifications websocket",
+        tags=["notifications"],
+        description=(
+            "The recommended way for browsers to authenticate the websocket: ask for a ticket "
+            "with the bearer token, then open `/ws/notifications/?ticket=<ticket>` within "
+            "`expires_in` seconds. A ticket works once, only for the caller and the session of "
+            "the token that asked for it, and the socket closes with 4401 when that token "
+            "expires. The server keeps only its hash. `?token=<access token>` still works but "
+            "is discouraged: URLs end up in logs and proxies."
+        ),
+        request=None,
+        responses={
+            200: WebsocketTicketSerializer,
+            503: OpenApiResponse(description="The ticket store is unreachable."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        exp = request.auth.get("exp") if request.auth is not None else None
+        ticket = ws_ticket_issue(
+            user_id=request.user.pk,
+            session_id=getattr(request.user, "token_session_id", None),
+            expires_at=int(exp) if exp is not None else None,
+        )
+        return Response(
+            WebsocketTicketSerializer(
+                {"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS}
+            ).data
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -68,3 +68,25 @@ def test_dockerfile_is_multi_stage_non_root_and_collects_static():
     assert "\nUSER app" in dockerfile
     assert "collectstatic" in dockerfile
     assert dockerfile.index("COPY requirements/") < dockerfile.index("COPY --chown=app:app . .")
+
+
+def test_nginx_access_log_never_writes_query_strings():
+    import re
+
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    formats = dict(re.findall(r"log_format\s+(\w+)\s+((?:'[^']*'\s*)+);", conf))
+    access_logs = re.findall(r"access_log\s+\S+\s+(\w+)\s*;", conf)
+
+    assert access_logs  # the default "combined" format would log $request (with the query)
+    for name in access_logs:
+        assert name in formats
+        for variable in (
+            "$request ",
+            '$request"',
+            "$request_uri",
+            "$args",
+            "$query_string",
+            "$arg_",
+        ):
+            assert variable not in formats[name]
+        assert "$uri" in formats[name]

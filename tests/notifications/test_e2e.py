@@ -80,13 +80,13 @@ def stack_dir(tmp_path: Path, migrated_db: Path) -> Path:
 
 
 class Server:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *, access_log: bool = False) -> None:
         self.port = free_port()
         self.log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "intelipro.asgi:application",
              "--host", "127.0.0.1", "--port", str(self.port), "--lifespan", "on",
-             "--no-access-log"],
+             "--access-log" if access_log else "--no-access-log"],
             cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
@@ -118,8 +118,8 @@ class Server:
 def start_server(stack_dir: Path) -> Iterator:
     servers: list[Server] = []
 
-    def start(env: dict[str, str]) -> Server:
-        server = Server(env, stack_dir / "server.log")
+    def start(env: dict[str, str], *, access_log: bool = False) -> Server:
+        server = Server(env, stack_dir / "server.log", access_log=access_log)
         servers.append(server)
         server.wait_ready()
         return server
@@ -203,3 +203,29 @@ def test_redis_layer_carries_events_between_processes(stack_dir, start_server):
     frame = asyncio.run(_listen_and_trigger(server.port, token, create_in_another_process))
 
     assert frame["data"]["title"] == "Over Redis"
+
+
+def test_server_log_lines_carry_no_query_string(stack_dir, start_server):
+    server = start_server(_env(stack_dir, EMBEDDED_WORKER="0"), access_log=True)
+    secret = "never-in-logs-0123456789"
+
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{server.port}/health?token={secret}", timeout=10
+    ) as response:
+        assert response.status == 200
+
+    async def open_socket() -> None:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{server.port}/ws/notifications/?token={secret}",
+            origin=f"http://127.0.0.1:{server.port}",
+        ) as ws:
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+
+    asyncio.run(open_socket())
+    server.stop()
+
+    log = server.log.read_text()
+    assert '"GET /health HTTP/1.1" 200' in log  # the access line is written...
+    assert "/ws/notifications/" in log  # ...and so is the websocket handshake line
+    assert secret not in log

@@ -89,3 +89,23 @@ def publish_many_on_commit(messages: Iterable[tuple[str, dict[str, Any]]]) -> No
     """`publish_on_commit` for many groups at once (a broadcast): one callback, sent
     concurrently."""
     transaction.on_commit(partial(publish, list(messages)), robust=True)
+
+
+# --- sessions ------------------------------------------------------------------------------
+# Every websocket opened with a session's token (or ticket) joins that session's group, so a
+# revocation reaches exactly the sockets it ends, whichever app or process holds them.
+
+SESSION_REVOKED = "session.revoked"
+
+
+def session_group(session_id: object) -> str:
+    """The channel-layer group of the websockets opened in one sign-in session."""
+    return f"session.{session_id}"
+
+
+def sessions_revoked_publish_on_commit(*, session_ids: Iterable[object]) -> None:
+    """Tell the sockets of these sessions, when the revocation commits, that their session
+    ended (logout, revocation, deactivation, password or MFA reset): they close with 4401."""
+    publish_many_on_commit(
+        [(session_group(session_id), {"type": SESSION_REVOKED}) for session_id in session_ids]
+    )

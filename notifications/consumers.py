@@ -1,4 +1,7 @@
-"""The notifications websocket: /ws/notifications/ (JWT in `?token=` or the subprotocol).
+"""The notifications websocket: /ws/notifications/ (a ticket, the JWT subprotocol or `?token=`).
+
+Closes with 4401 when unauthenticated, when the token expires, and at once when the socket's
+session is revoked (logout, revocation, deactivation: the `session.revoked` layer event).
 
 Server -> client frames: `notification.created`, `notification.read`, `notification.deleted`,
 `unread_count`, `progress` (and any event sent with notification_event_send), `pong`,
@@ -15,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.dateparse import parse_datetime
 
+from intelipro.realtime import session_group
 from notifications import selectors
 from notifications.errors import NotificationNotFoundError
 from notifications.payloads import notification_payload, user_group
@@ -39,6 +43,12 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.group_name = user_group(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        session_id = self.scope.get("auth_session_id")
+        if session_id:
+            # Logout, revocation or deactivation of this session closes the socket at once
+            # (session.revoked), not when its token expires.
+            self.session_group_name = session_group(session_id)
+            await self.channel_layer.group_add(self.session_group_name, self.channel_name)
         await self.accept(self.scope.get("ws_subprotocol"))
         expires_at = self.scope.get("auth_expires_at")
         if expires_at:
@@ -58,8 +68,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             self._expiry.cancel()
         if hasattr(self, "group_name"):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if hasattr(self, "session_group_name"):
+            await self.channel_layer.group_discard(self.session_group_name, self.channel_name)
 
     # --- channel layer -> client ----------------------------------------------------------
+
+    async def session_revoked(self, event: dict[str, Any]) -> None:
+        # The session this socket was opened in ended: the client signs in (or refreshes)
+        # again, as after a token expiry.
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def client_events(self, event: dict[str, Any]) -> None:
         # Frames arrive JSON-encoded by the sender ("texts"); "events" (dicts) is the layer

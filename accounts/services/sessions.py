@@ -22,6 +22,7 @@ from accounts.errors import AccountInactiveError, AccountLockedError, RefreshTok
 from accounts.models import User, UserSession
 from core.services import audit_log
 from intelipro.logging import get_request_meta
+from intelipro.realtime import sessions_revoked_publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ def _revoke_locked(*, session: UserSession, reason: str) -> None:
     session.revoked_reason = reason
     session.save(update_fields=["revoked_at", "revoked_reason"])
     _blacklist_jtis([session.refresh_jti])
+    sessions_revoked_publish_on_commit(session_ids=[session.pk])  # its sockets close (4401)
 
 
 def session_revoke(
@@ -251,6 +253,8 @@ def sessions_revoke_all(
             revoked_at=timezone.now(), revoked_reason=reason
         )
         _blacklist_jtis([jti for _pk, jti in rows])
+        # Their open sockets close (4401) when this commits.
+        sessions_revoked_publish_on_commit(session_ids=[pk for pk, _jti in rows])
     return len(rows)
 
 

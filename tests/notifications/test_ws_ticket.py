@@ -131,3 +131,15 @@ async def test_a_ticket_of_a_deactivated_user_closes_4401(agent_user_async):
     ws = await _open(f"/ws/notifications/?ticket={ticket}")
 
     await _assert_closed_4401(ws)
+
+
+async def test_revoking_the_session_closes_a_socket_opened_with_its_ticket(agent_user_async):
+    ticket, session_id = await _ticket_for(agent_user_async)
+    ws = await _open(f"/ws/notifications/?ticket={ticket}")
+    await ws.receive_json_from(timeout=3)
+
+    await database_sync_to_async(session_revoke)(
+        session_id=session_id, user=agent_user_async, reason=UserSession.RevokedReason.REVOKED
+    )
+
+    await _assert_closed_4401(ws)

@@ -217,6 +217,7 @@ class PushSubscriptionView(APIView):
         payload = PushSubscriptionDeleteSerializer(data=source)
         payload.is_valid(raise_exception=True)
         push_subscription_delete(user=request.user, endpoint=payload.validated_data["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WebsocketTicketView(APIView):
@@ -251,4 +252,3 @@ class WebsocketTicketView(APIView):
                 {"ticket": ticket, "expires_in": settings.WS_TICKET_TTL_SECONDS}
             ).data
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,15 @@
-"""Operations console: notifications, preferences, push subscriptions and deliveries."""
+"""Operations console: notifications, preferences, push subscriptions and deliveries.
+
+Every change staff make here goes through the app's services (audited with the staff member
+as actor, live events on commit): notifications and push subscriptions are read-only and
+deleted through their services, preferences are saved through notification_preference_update.
+"""
+
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from notifications.models import (
@@ -10,7 +18,11 @@ from notifications.models import (
     NotificationPreference,
     PushSubscription,
 )
-from notifications.services import notification_test_send
+from notifications.services import notification_delete, notification_test_send
+from notifications.services.settings import (
+    notification_preference_update,
+    push_subscription_delete,
+)
 
 
 def _send_test(modeladmin: admin.ModelAdmin, request: HttpRequest, user_ids: list[int]) -> None:
@@ -57,6 +69,16 @@ class NotificationAdmin(admin.ModelAdmin):
         # use the "send test notification" action to check delivery.
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # what a user was told is a record; delete it instead
+
+    def delete_model(self, request: HttpRequest, obj: Notification) -> None:
+        notification_delete(user=obj.user, notification_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        for notification in queryset.select_related("user"):
+            self.delete_model(request, notification)
+
     @admin.action(description="Send a test notification to the recipients of the selected")
     def send_test_notification(self, request: HttpRequest, queryset: QuerySet) -> None:
         _send_test(self, request, list(queryset.values_list("user_id", flat=True).distinct()))
@@ -70,6 +92,31 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     raw_id_fields = ["user"]
     actions = ["send_test_notification"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["user"] if obj is not None else []
+
+    def save_model(
+        self, request: HttpRequest, obj: NotificationPreference, form: ModelForm, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        quiet_hours = {
+            "enabled": data.get("quiet_hours_enabled", obj.quiet_hours_enabled),
+            "start": data.get("quiet_hours_start"),
+            "end": data.get("quiet_hours_end"),
+            "timezone": data.get("timezone") or obj.timezone,
+        }
+        saved = notification_preference_update(
+            user=obj.user,
+            channels=data.get("channels") or None,
+            quiet_hours=quiet_hours,
+            email_digest=data.get("email_digest") or None,
+            actor=request.user,
+        )
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # a user without a row has the defaults; change the row instead
 
     @admin.action(description="Send a test notification to the selected users")
     def send_test_notification(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -91,6 +138,19 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
     ]
     exclude = ["auth"]  # the subscription's secret: never shown
     actions = ["send_test_notification"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a browser registers itself (the endpoint is checked there)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: PushSubscription) -> None:
+        push_subscription_delete(user=obj.user, endpoint=obj.endpoint, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PushSubscription]) -> None:
+        for sub in queryset.select_related("user"):
+            self.delete_model(request, sub)
 
     @admin.display(description="Endpoint")
     def short_endpoint(self, obj: PushSubscription) -> str:
@@ -125,3 +185,6 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # deliveries go with their notification

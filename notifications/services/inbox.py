@@ -380,15 +380,16 @@ def notification_mark_all_read(*, user: "User", type: str | None = None) -> int:
     return changed
 
 
-def notification_delete(*, user: "User", notification_id: int) -> None:
-    """Delete one of the user's notifications (its deliveries go with it)."""
+def notification_delete(*, user: "User", notification_id: int, actor: "User | None" = None) -> None:
+    """Delete one of the user's notifications (its deliveries go with it). `actor`: who did
+    it, when not the user (staff in the admin)."""
     with transaction.atomic():
         notification = selectors.notification_get(user_id=user.pk, notification_id=notification_id)
         if notification is None:
             raise NotificationNotFoundError(details={"id": notification_id})
         audit_log(
             action="notification.delete",
-            actor=user,
+            actor=actor or user,
             obj=notification,
             changes={"type": notification.type, "title": notification.title},
         )

@@ -20,8 +20,10 @@ def notification_preference_update(
     channels: dict[str, dict[str, bool]] | None = None,
     quiet_hours: dict[str, Any] | None = None,
     email_digest: str | None = None,
+    actor: "User | None" = None,
 ) -> NotificationPreference:
-    """Merge the given choices into the user's preferences (what is left out stays)."""
+    """Merge the given choices into the user's preferences (what is left out stays).
+    `actor`: who did it, when not the user (staff in the admin)."""
     with transaction.atomic():
         pref, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
         before = _snapshot(pref)
@@ -46,7 +48,7 @@ def notification_preference_update(
             pref.save()
             audit_log(
                 action="notification_preference.update",
-                actor=user,
+                actor=actor or user,
                 obj=pref,
                 changes={k: [before[k], after[k]] for k in after if after[k] != before[k]},
             )
@@ -102,11 +104,12 @@ def push_subscription_upsert(
     return sub, created
 
 
-def push_subscription_delete(*, user: "User", endpoint: str) -> None:
-    """Forget the user's subscription for `endpoint` (the browser unsubscribed)."""
+def push_subscription_delete(*, user: "User", endpoint: str, actor: "User | None" = None) -> None:
+    """Forget the user's subscription for `endpoint` (the browser unsubscribed, or staff in
+    the admin: `actor`)."""
     with transaction.atomic():
         sub = PushSubscription.objects.filter(user=user, endpoint=endpoint).first()
         if sub is None:
             raise PushSubscriptionNotFoundError(details={"endpoint": endpoint})
-        audit_log(action="push_subscription.delete", actor=user, obj=sub)
+        audit_log(action="push_subscription.delete", actor=actor or user, obj=sub)
         sub.delete()

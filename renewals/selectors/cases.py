@@ -136,11 +136,6 @@ def customer_list(*, user: "User") -> QuerySet[Customer]:
     return qs.filter(Exists(visible))
 
 
-def case_ids_visible(*, user: "User", case_ids: list[int]) -> set[int]:
-    """Which of `case_ids` the user may see (files app: may they see a case's documents?)."""
-    return set(case_list(user=user).filter(pk__in=case_ids).values_list("pk", flat=True))
-
-
 def case_documents(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """The files attached to each case, as the spec's case `documents[]` entries.
 

@@ -161,6 +161,32 @@ class Email(TimeStampedModel):
     # (bulk and list mail): flagged, never auto-answered.
     is_auto_reply = models.BooleanField(default=False)
     is_bulk = models.BooleanField(default=False)
+    # The renewal case this email is about, and how sure the match is (1.00: the thread's
+    # case or a reply to it; lower for a case/policy number found in the subject or body).
+    case = models.ForeignKey(
+        "renewals.RenewalCase",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
+    )
+    case_confidence = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    customer = models.ForeignKey(
+        "renewals.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    # Normalized subject + the outside party's address: threads mail without headers.
+    subject_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+
+    class Category(models.TextChoices):
+        COMPLAINT = "complaint", "Complaint"
+        FEEDBACK = "feedback", "Feedback"
+        REFUND = "refund", "Refund"
+        APPOINTMENT = "appointment", "Appointment"
+        RENEWAL_INQUIRY = "renewal_inquiry", "Renewal inquiry"
+        PAYMENT = "payment", "Payment"
+        CLAIM = "claim", "Claim"
+        CANCELLATION = "cancellation", "Cancellation"
+        OTHER = "other", "Other"
 
     class Meta:
         db_table = "emails"

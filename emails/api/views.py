@@ -1,4 +1,4 @@
-"""Email endpoints: /email-accounts (mailboxes)."""
+"""Email endpoints: /email-accounts (mailboxes) and /emails."""
 
 from typing import Any
 
@@ -14,8 +14,9 @@ from accounts import modules
 from accounts.permissions import ModulePermission
 from emails import selectors, services
 from emails.api import serializers as s
+from emails.api.filters import EmailFilter
 from emails.api.permissions import MailboxAdminRole
-from emails.models import EmailAccount
+from emails.models import Email, EmailAccount
 from emails.tasks import email_account_sync_task
 
 
@@ -115,3 +116,57 @@ class EmailAccountViewSet(viewsets.GenericViewSet):
         account = self.get_object()
         email_account_sync_task.delay(account_id=account.pk)
         return Response({"queued": True, "account_id": account.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["emails"])
+class EmailViewSet(viewsets.GenericViewSet):
+    """Emails (module `emails`): agents see theirs and their cases', managers their branch's,
+    admins all; anything else answers 404."""
+
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.EMAILS
+    serializer_class = s.EmailListSerializer
+    filterset_class = EmailFilter
+    pagination_items_key = "emails"
+
+    def get_queryset(self) -> QuerySet[Email]:
+        return selectors.email_list(user=self.request.user)
+
+    @extend_schema(summary="List emails (paginated, newest first)")
+    def list(self, request: Request) -> Response:
+        qs = self.filter_queryset(self.get_queryset()).defer("body_text", "body_html", "references")
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(s.EmailListSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="One email with its body, attachments and thread history; marks it read",
+        responses=s.EmailDetailSerializer,
+    )
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        email = self.get_object()
+        if services.email_mark_read(email_id=email.pk, actor=request.user):
+            email.read_status = True
+        thread = selectors.email_thread(email=email, user=request.user)
+        return Response(s.EmailDetailSerializer(email, context={"thread": thread}).data)
+
+    @extend_schema(
+        summary="Change an email's status, category, assignee or priority",
+        request=s.EmailUpdateInputSerializer,
+        responses=s.EmailListSerializer,
+    )
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        email = self.get_object()
+        payload = s.EmailUpdateInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.email_update(
+            email_id=email.pk, actor=request.user, data=dict(payload.validated_data)
+        )
+        return Response(s.EmailListSerializer(self.get_queryset().get(pk=email.pk)).data)
+
+    @extend_schema(
+        summary="Change an email (partial)",
+        request=s.EmailUpdateInputSerializer,
+        responses=s.EmailListSerializer,
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        return self.update(request, pk=pk)

@@ -7,6 +7,7 @@ from emails.services.accounts import (
     email_account_update,
     mail_server_for,
 )
+from emails.services.emails import email_mark_read, email_update
 from emails.services.sync import SyncResult, email_account_sync
 
 __all__ = [
@@ -16,5 +17,7 @@ __all__ = [
     "email_account_sync",
     "email_account_test",
     "email_account_update",
+    "email_mark_read",
+    "email_update",
     "mail_server_for",
 ]

@@ -26,6 +26,7 @@ from core.services import audit_log
 from emails.models import Email, EmailAccount, EmailFolderState
 from emails.parsing import ParsedMessage, parse_message
 from emails.services.accounts import mail_server_for
+from emails.threading import thread_rows
 from emails.transport import MailConnectionError, imap_connect
 from files.storage import files_storage
 
@@ -120,6 +121,7 @@ def _store_chunk(
             Email.objects.filter(message_id__in=list(unique)).values_list("message_id", flat=True)
         )
         new = [row for mid, row in unique.items() if mid not in existing]
+        thread_rows(new)
         # ignore_conflicts: another mailbox's sync may insert the same message meanwhile.
         Email.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
         created_ids = list(

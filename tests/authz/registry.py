@@ -74,6 +74,10 @@ def _email_account(world, which):
     return world.email_account_a if which == "own" else world.email_account_b
 
 
+def _email(world, which):
+    return world.email_a if which == "own" else world.email_b
+
+
 def _role(world, which):
     return world.role_of(world.caller if which == "own" else world.stranger)
 
@@ -104,6 +108,8 @@ REGISTRY: list[ObjectRoute] = [
     ),
     ObjectRoute("user", "admin_module", modules.USERS, _user),
     ObjectRoute("role", "admin_module", modules.USERS, _role),
+    # Emails: assigned to the agent or linked to their case; managers their branch's.
+    ObjectRoute("email", "scoped", modules.EMAILS, _email),
     # Mailbox configuration: admins and managers, every mailbox (not branch-scoped).
     ObjectRoute(
         "email-account",

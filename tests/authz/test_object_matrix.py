@@ -190,6 +190,30 @@ class World:
     def email_account_b(self):
         return self._email_account("mailbox-b")
 
+    def _email(self, case, assignee, name):
+        from django.utils import timezone
+
+        from emails.models import Email
+
+        return Email.objects.create(
+            message_id=f"<{name}@example.org>",
+            thread_id=f"<{name}@example.org>",
+            from_email="customer@example.org",
+            to_email="support@example.com",
+            subject=name,
+            received_at=timezone.now(),
+            case=case,
+            assigned_to=assignee,
+        )
+
+    @cached_property
+    def email_a(self):
+        return self._email(self.case_a, self.owner_a, "email-a")
+
+    @cached_property
+    def email_b(self):
+        return self._email(self.case_b, self.agent_b, "email-b")
+
     def notification_for(self, user):
         return Notification.objects.create(
             user=user, type="assignment", title="Assigned", message="A case", priority="medium"

@@ -771,6 +771,8 @@ CELERY_BEAT_SCHEDULE["emails.sync_due"] = {
 # Threading fallbacks: a case or policy number in the subject or body attaches an email to
 # that case (regexes; the case number format is renewals.services.numbering's).
 EMAIL_CASE_NUMBER_PATTERNS = env.list("EMAIL_CASE_NUMBER_PATTERNS", default=[r"REN-\d{4}-\d{6}"])
-EMAIL_POLICY_NUMBER_PATTERNS = env.list("EMAIL_POLICY_NUMBER_PATTERNS", default=[r"POL-[A-Z0-9-]{4,}"])
+EMAIL_POLICY_NUMBER_PATTERNS = env.list(
+    "EMAIL_POLICY_NUMBER_PATTERNS", default=[r"POL-[A-Z0-9-]{4,}"]
+)
 # Same normalized subject and outside party within this many days = same thread.
 EMAIL_THREAD_WINDOW_DAYS = env.int("EMAIL_THREAD_WINDOW_DAYS", default=14)

@@ -19,3 +19,11 @@ def email_accounts_sync_due_task() -> int:
     for account_id in due:
         email_account_sync_task.delay(account_id=account_id)
     return len(due)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+def email_triage_task(*, email_id: int) -> bool:
+    """After an inbound email is committed: classify it (safe to run twice)."""
+    from emails.services.triage import email_triage
+
+    return email_triage(email_id=email_id)

@@ -9,6 +9,7 @@ from emails.services.accounts import (
 )
 from emails.services.emails import email_mark_read, email_update
 from emails.services.sync import SyncResult, email_account_sync
+from emails.services.triage import email_triage
 
 __all__ = [
     "SyncResult",
@@ -18,6 +19,7 @@ __all__ = [
     "email_account_test",
     "email_account_update",
     "email_mark_read",
+    "email_triage",
     "email_update",
     "mail_server_for",
 ]

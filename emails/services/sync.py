@@ -16,6 +16,7 @@ import datetime
 import io
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,6 +27,7 @@ from core.services import audit_log
 from emails.models import Email, EmailAccount, EmailFolderState
 from emails.parsing import ParsedMessage, parse_message
 from emails.services.accounts import mail_server_for
+from emails.tasks import email_triage_task
 from emails.threading import thread_rows
 from emails.transport import MailConnectionError, imap_connect
 from files.storage import files_storage
@@ -129,6 +131,8 @@ def _store_chunk(
                 message_id__in=[r.message_id for r in new], account=account
             ).values_list("id", flat=True)
         )
+        for email_id in created_ids:  # triage once the rows are visible to the worker
+            transaction.on_commit(partial(email_triage_task.delay, email_id=email_id))
         EmailFolderState.objects.filter(
             Q(last_uid__lt=max_uid), pk=state_id, uidvalidity=uidvalidity
         ).update(last_uid=max_uid, synced_at=timezone.now())

@@ -69,6 +69,7 @@ NAMED: dict[str, Callable[[], Any]] = {
     "end": lambda: "07:00",
     "email": lambda: f"field-{uuid.uuid4().hex[:10]}@example.com",
     "temperature": lambda: 0.5,  # AI settings: 0-2
+    "assigned_to": lambda: UserFactory(role="agent").pk,  # an existing, active user
 }
 
 
@@ -190,7 +191,22 @@ def _email_account(client_for, users):
     return client, f"/api/v1/email-accounts/{created.json()['data']['id']}"
 
 
+def _email(client_for, users):
+    from emails.models import Email
+
+    email = Email.objects.create(
+        message_id=f"<field-{uuid.uuid4().hex[:8]}@example.org>",
+        from_email="customer@example.org",
+        to_email="support@example.com",
+        subject="Renewal",
+        received_at=timezone.now(),
+        assigned_to=users["agent"],
+    )
+    return client_for(users["agent"]), f"/api/v1/emails/{email.pk}"
+
+
 TARGETS: dict[str, Callable] = {
+    "/api/v1/emails/{id}": _email,
     "/api/v1/email-accounts/{id}": _email_account,
     "/api/v1/ai/knowledge/{id}": _ai_knowledge,
     "/api/v1/ai/settings": _ai_settings,

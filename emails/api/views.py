@@ -158,10 +158,12 @@ class EmailViewSet(viewsets.GenericViewSet):
         email = self.get_object()
         payload = s.EmailUpdateInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        services.email_update(
+        # The caller may hand the email to someone else (and out of their own scope): answer
+        # with the row the service saved.
+        email = services.email_update(
             email_id=email.pk, actor=request.user, data=dict(payload.validated_data)
         )
-        return Response(s.EmailListSerializer(self.get_queryset().get(pk=email.pk)).data)
+        return Response(s.EmailListSerializer(email).data)
 
     @extend_schema(
         summary="Change an email (partial)",

@@ -232,3 +232,15 @@ def test_synced_replies_join_their_thread_and_case_numbers_link_the_case(mailbox
     assert str(rows["<p1@example.org>"].case_confidence) == "0.60"
     assert rows["<u1@example.org>"].case_id is None
     assert rows["<u1@example.org>"].thread_id == "<u1@example.org>"
+
+
+def test_an_agent_may_hand_an_email_to_a_colleague(client_for):
+    agent, colleague = UserFactory(role="agent"), UserFactory(role="agent")
+    email = _email(assigned_to=agent)
+    client = client_for(agent)
+
+    response = client.put(f"{URL}/{email.pk}", {"assigned_to": colleague.pk}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["data"]["assigned_to"] == colleague.pk
+    assert client.get(f"{URL}/{email.pk}").status_code == 404  # out of their scope now

@@ -259,11 +259,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["intelipro.api.renderers.EnvelopeJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API speaks JSON (the spec's Content-Type); endpoints that take files opt in to
+    # multipart themselves. One body encoding per endpoint keeps "what the schema allows" and
+    # "what the API accepts" the same (form fields can't tell an empty value from no value).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "intelipro.api.pagination.StandardPagination",
     "PAGE_SIZE": 10,
     "DEFAULT_FILTER_BACKENDS": ["intelipro.api.filters.FilterBackend"],

@@ -301,9 +301,19 @@ def test_options_describes_the_endpoint_without_a_500(admin_client, url):
 @pytest.mark.django_db
 def test_a_form_with_too_many_fields_is_a_400_not_a_500(admin_client, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
-    fields = {"case_ids": [str(n) for n in range(50)], "assigned_to": "1"}
+    fields = {"entity_type": "case", "entity_id": "1", "extra": [str(n) for n in range(50)]}
 
-    response = admin_client.post("/api/v1/cases/bulk-assign", fields, format="multipart")
+    response = admin_client.post("/api/v1/files/upload", fields, format="multipart")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "too_many_fields"
+
+
+@pytest.mark.django_db
+def test_a_json_endpoint_refuses_a_form_body_with_415(admin_client):
+    response = admin_client.post(
+        "/api/v1/cases/bulk-assign", {"assigned_to": "1"}, format="multipart"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"

@@ -78,7 +78,9 @@ def test_agent_still_cannot_reassign_or_bulk_assign(agent_client, agent_user):
         "id"
     ]
 
-    one = agent_client.post(f"{LIST_URL}/{case_id}/assign", {"assigned_to": other.pk})
+    one = agent_client.post(
+        f"{LIST_URL}/{case_id}/assign", {"assigned_to": other.pk}, format="json"
+    )
     bulk = agent_client.post(
         f"{LIST_URL}/bulk-assign", {"case_ids": [case_id], "assigned_to": other.pk}, format="json"
     )

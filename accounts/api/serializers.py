@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts import modules
 from accounts.models import Branch, Role, User, UserSession
+from intelipro.api.fields import StrictCharField
 
 # --- Sign-in -------------------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ class RefreshInputSerializer(serializers.Serializer):
 
 
 class LogoutInputSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField(
+    refresh_token = StrictCharField(
         required=False,
         allow_blank=True,
         help_text="The refresh token to retire; without it, the caller's current session.",
@@ -80,6 +81,9 @@ class UserSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
     branch_code = serializers.SerializerMethodField()
     branch_name = serializers.SerializerMethodField()
+
+    # Stored as entered: an http(s) URL or empty, so not `format: uri` in the schema.
+    avatar_url = serializers.CharField(read_only=True, help_text="An http(s) URL, or empty.")
 
     class Meta:
         model = User

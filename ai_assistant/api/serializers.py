@@ -15,6 +15,7 @@ from ai_assistant.models import (
     Provider,
 )
 from ai_assistant.selectors import ai_settings_keys
+from intelipro.api.fields import StrictCharField
 from renewals.lifecycle import Priority
 
 
@@ -240,8 +241,8 @@ class KnowledgeDocumentUpdateInputSerializer(serializers.Serializer):
 
 
 class AIClassifyInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=20000)
-    subject = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    text = StrictCharField(max_length=20000)
+    subject = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
 class AISentimentSerializer(serializers.Serializer):

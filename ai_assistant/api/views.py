@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -105,13 +105,16 @@ class AISettingsView(APIView):
         responses=s.AISettingsWithTestSerializer,
     )
     def put(self, request: Request) -> Response:
+        test = request.query_params.get("test", "").lower()
+        if test not in ("", "true", "false"):
+            raise serializers.ValidationError({"test": ["Must be true or false."]})
         payload = s.AISettingsSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         api_key = data.pop("api_key", None)
         row = services.ai_settings_update(actor=request.user, data=data, api_key=api_key)
         body: dict[str, Any] = s.ai_settings_data(row)
-        if request.query_params.get("test", "").lower() in ("1", "true", "yes"):
+        if test == "true":
             body["test"] = services.ai_settings_test(actor=request.user)
         return Response(body)
 

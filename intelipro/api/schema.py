@@ -65,7 +65,7 @@ def envelope_postprocessing_hook(
         (key.rstrip("/") or "/"): value for key, value in result.get("paths", {}).items()
     }
     for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             for parameter in operation.get("parameters", []):
@@ -84,7 +84,14 @@ def envelope_postprocessing_hook(
                             "data": media["schema"],
                         },
                     }
-            for code, description in ERROR_RESPONSES.items():
+            responses = dict(ERROR_RESPONSES)
+            if method.lower() in ("post", "put", "patch", "delete"):
+                # Any write may meet the record in another state; the code names the conflict.
+                responses["409"] = (
+                    "Conflict with the current state (a domain error code, e.g. "
+                    "`case_invalid_transition`, `mfa_already_enabled`)."
+                )
+            for code, description in responses.items():
                 operation["responses"].setdefault(
                     code,
                     {

@@ -317,3 +317,49 @@ def test_a_json_endpoint_refuses_a_form_body_with_415(admin_client):
 
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+# --- more findings of the API fuzzer, each a plain regression test -----------------------------
+
+
+@pytest.mark.django_db
+def test_logout_refuses_a_refresh_token_that_is_not_a_string(agent_client):
+    response = agent_client.post("/api/v1/auth/logout", {"refresh_token": 12}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+@pytest.mark.django_db
+def test_classify_refuses_a_subject_that_is_not_a_string(agent_client):
+    response = agent_client.post(
+        "/api/v1/ai/classify", {"text": "I want a refund", "subject": 0}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "subject" in response.json()["error"]["details"]
+
+
+@pytest.mark.django_db
+def test_ai_settings_test_flag_must_be_true_or_false_and_nothing_is_saved_otherwise(admin_client):
+    before = admin_client.get("/api/v1/ai/settings").json()["data"]["temperature"]
+
+    response = admin_client.put(
+        "/api/v1/ai/settings?test=maybe", {"temperature": 1.5}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert admin_client.get("/api/v1/ai/settings").json()["data"]["temperature"] == before
+
+
+@pytest.mark.django_db
+def test_a_user_with_an_empty_avatar_matches_the_documented_user_schema(agent_client):
+    from django.test import Client
+
+    schema = Client().get("/api/v1/schema/?format=json").json()
+    avatar = schema["components"]["schemas"]["User"]["properties"]["avatar_url"]
+
+    response = agent_client.get("/api/v1/auth/me")
+
+    assert response.json()["data"]["avatar_url"] == ""
+    assert avatar.get("format") != "uri"

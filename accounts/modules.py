@@ -13,10 +13,22 @@ SETTINGS = "settings"
 USERS = "users"
 ANALYTICS = "analytics"
 AI = "ai"  # the AI assistant (not in the spec's matrix; added by issue 14)
+MESSAGING = "messaging"  # SMS/WhatsApp messages and customers' preferences (issue 16)
 # Later apps (claims, surveys) add their module here and to the roles in a data migration.
 # Files are not a module: who may see an entity may see its files. Notifications are not a
 # module either: every signed-in user sees their own.
-ALL_MODULES = [DASHBOARD, UPLOAD, CASES, EMAILS, CAMPAIGNS, SETTINGS, USERS, ANALYTICS, AI]
+ALL_MODULES = [
+    DASHBOARD,
+    UPLOAD,
+    CASES,
+    EMAILS,
+    CAMPAIGNS,
+    SETTINGS,
+    USERS,
+    ANALYTICS,
+    AI,
+    MESSAGING,
+]
 
 ADMIN = "admin"
 MANAGER = "manager"
@@ -36,6 +48,8 @@ PERMISSION_MATRIX: dict[str, list[str]] = {
     ANALYTICS: [ADMIN, MANAGER],
     # Not in the spec's matrix: everyone who works cases may ask the assistant; viewers don't.
     AI: [ADMIN, MANAGER, AGENT],
+    # Not in the spec's matrix (issue 16): everyone who works cases messages customers.
+    MESSAGING: [ADMIN, MANAGER, AGENT],
 }
 
 # Roles that may only read, wherever their modules let them look.

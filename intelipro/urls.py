@@ -34,6 +34,8 @@ api_v1_patterns: list[URLPattern | URLResolver] = [
     re_path(r"^", include("ai_assistant.api.urls")),
     # email-accounts
     re_path(r"^", include("emails.api.urls")),
+    # customers/{id}/preferences
+    re_path(r"^", include("communications.api.urls")),
 ]
 
 urlpatterns = [

@@ -16,6 +16,9 @@ def seed_roles() -> None:
 
     importlib.import_module("accounts.migrations.0002_seed_roles").seed_roles(apps, None)
     importlib.import_module("accounts.migrations.0004_role_module_ai").add_ai_module(apps, None)
+    importlib.import_module("accounts.migrations.0006_role_module_messaging").add_messaging_module(
+        apps, None
+    )
 
 
 class BranchFactory(factory.django.DjangoModelFactory):

@@ -75,7 +75,7 @@ NAMED: dict[str, Callable[[], Any]] = {
 
 def _sample(schema: dict[str, Any], name: str, components: dict[str, Any]) -> Any:
     schema = _resolve(schema, components)
-    if name in NAMED and schema.get("type") != "boolean":
+    if name in NAMED and schema.get("type") not in ("boolean", "object"):
         return NAMED[name]()
     for key in ("oneOf", "anyOf", "allOf"):
         if key in schema:
@@ -205,7 +205,23 @@ def _email(client_for, users):
     return client_for(users["agent"]), f"/api/v1/emails/{email.pk}"
 
 
+def _customer_preferences(client_for, users):
+    # Evidence on file for every channel, so `consent` alone (every channel on) is valid.
+    evidence = {"at": "2026-01-05T10:00:00+00:00", "method": "web_form", "source": "portal"}
+    case = RenewalCaseFactory(
+        assigned_to=users["agent"],
+        policy__agent=users["agent"],
+        policy__customer__communication_preferences={
+            "consent": {},
+            "consent_evidence": dict.fromkeys(("email", "sms", "whatsapp", "phone"), evidence),
+        },
+    )
+    customer = case.policy.customer
+    return client_for(users["agent"]), f"/api/v1/customers/{customer.pk}/preferences"
+
+
 TARGETS: dict[str, Callable] = {
+    "/api/v1/customers/{id}/preferences": _customer_preferences,
     "/api/v1/emails/{id}": _email,
     "/api/v1/email-accounts/{id}": _email_account,
     "/api/v1/ai/knowledge/{id}": _ai_knowledge,

@@ -56,6 +56,7 @@ PROJECT_APPS = [
     "notifications",
     "ai_assistant",
     "emails",
+    "communications",
 ]
 INSTALLED_APPS += PROJECT_APPS
 
@@ -775,3 +776,22 @@ EMAIL_POLICY_NUMBER_PATTERNS = env.list(
 )
 # Same normalized subject and outside party within this many days = same thread.
 EMAIL_THREAD_WINDOW_DAYS = env.int("EMAIL_THREAD_WINDOW_DAYS", default=14)
+
+# --- Communications (communications app: the send gate for email, SMS and WhatsApp) ---------
+# Messages per customer per day (their local day), all channels together; replies to the
+# customer's own inbound message of the last 24 hours don't count (docs/communications.md).
+MESSAGING_DAILY_CAP = env.int("MESSAGING_DAILY_CAP", default=3)
+# SMS through Twilio: configured when the account SID, auth token and a messaging service SID
+# or from-number are set; otherwise SMS sends are refused with `channel_not_configured`.
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+# WhatsApp Business (Cloud API): configured when the access token and phone number id are set.
+WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_WEBHOOK_VERIFY_TOKEN = env("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default="")
+WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_BUSINESS_ACCOUNT_ID = env("WHATSAPP_BUSINESS_ACCOUNT_ID", default="")
+WHATSAPP_API_BASE_URL = env("WHATSAPP_API_BASE_URL", default="https://graph.facebook.com/v21.0")

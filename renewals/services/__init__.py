@@ -30,6 +30,7 @@ from renewals.services.payments import (
     webhook_signature_verify,
 )
 from renewals.services.records import (
+    customer_communication_preferences_update,
     customer_create,
     customer_update,
     policy_create,
@@ -70,6 +71,7 @@ __all__ = [
     "case_update",
     "cases_auto_escalate",
     "cases_lapse",
+    "customer_communication_preferences_update",
     "customer_create",
     "customer_update",
     "dashboard_cache_bump",

@@ -128,3 +128,36 @@ def policy_update(*, actor: "User | None", policy_id: int, data: dict[str, Any])
         )
         transaction.on_commit(dashboard_cache_bump)
     return policy
+
+
+def customer_communication_preferences_update(
+    *, actor: "User | None", customer_id: int, preferences: dict[str, Any]
+) -> Customer:
+    """Set keys of a customer's `communication_preferences` (consent, consent evidence,
+    preferred channel, time zone, quiet hours), under a row lock.
+
+    `preferences` is already validated (communications' input serializer); keys it does not
+    name keep their value. Audited with the keys that changed and their old and new values:
+    consent flags, time zones and quiet hours are not personal data, the evidence's source may
+    name a form or a call, never the customer's details.
+    """
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer_id)
+        current = dict(customer.communication_preferences or {})
+        changed = {
+            key: {"old": current.get(key), "new": value}
+            for key, value in preferences.items()
+            if current.get(key) != value
+        }
+        if not changed:
+            return customer
+        current.update(preferences)
+        customer.communication_preferences = current
+        customer.save(update_fields=["communication_preferences", "updated_at"])
+        audit_log(
+            action="customer.communication_preferences_updated",
+            actor=actor,
+            obj=customer,
+            changes=changed,
+        )
+    return customer

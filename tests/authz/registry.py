@@ -98,6 +98,8 @@ REGISTRY: list[ObjectRoute] = [
     ObjectRoute("case", "scoped", modules.CASES, _case),
     ObjectRoute("policy", "scoped", modules.CASES, _policy),
     ObjectRoute("customer", "scoped", modules.CASES, _customer),
+    # GET/PUT /customers/{id}/preferences (communications): scoped like customers.
+    ObjectRoute("customer-preferences", "scoped", modules.MESSAGING, _customer),
     ObjectRoute("batch", "scoped", modules.UPLOAD, _batch),
     # Files are not a module: who may see the entity may see its files (docs/files.md).
     ObjectRoute("file", "scoped", None, _file),

@@ -1,0 +1,14 @@
+"""Routes of communications under /api/v1/ (namespace api:communications)."""
+
+from communications.api.views import CustomerPreferencesView
+from intelipro.api.routers import path
+
+app_name = "communications"
+
+urlpatterns = [
+    path(
+        r"customers/(?P<pk>[0-9]+)/preferences",
+        CustomerPreferencesView.as_view(),
+        name="customer-preferences",
+    ),
+]

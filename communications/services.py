@@ -1,0 +1,199 @@
+"""The send gate: the only way any part of the product sends to a customer.
+
+`message_send` checks, in this order, and records every attempt as a `Message` row:
+1. consent for the channel in the customer's preferences (explicit opt-in only);
+2. the suppression list (opt-outs, STOP replies, hard bounces, invalid numbers);
+3. quiet hours in the customer's time zone: the message is deferred (`queued` with
+   `scheduled_for` at the next allowed minute), never dropped;
+4. the daily cap across channels (`MESSAGING_DAILY_CAP` per customer per local day; replies
+   within 24 hours of the customer's own inbound message don't count);
+5. the channel is configured (`channel_not_configured` otherwise).
+A refusal is a `failed` row with its `refusal_reason`. Handing accepted rows to the providers
+is not part of this module yet (docs/communications.md, "Not done yet").
+"""
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from communications.errors import MessageChannelInvalidError
+from communications.models import Channel, Message, Suppression
+from core.fields import keyed_hash, normalize_email, normalize_phone
+from core.services import audit_log
+from renewals.models import Customer
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+Reason = Message.RefusalReason
+
+# An inbound message this recent makes our answer a reply (not counted by the daily cap).
+REPLY_WINDOW = dt.timedelta(hours=24)
+
+
+def customer_timezone(customer: Customer) -> ZoneInfo:
+    """The customer's IANA time zone from their preferences, else the project's."""
+    name = (customer.communication_preferences or {}).get("timezone") or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _hhmm(value: str) -> dt.time:
+    hours, minutes = value.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def quiet_hours_release_at(*, customer: Customer, now: dt.datetime) -> dt.datetime | None:
+    """When quiet hours end, if `now` falls inside them in the customer's time zone.
+
+    `quiet_hours` = {"start": "21:00", "end": "08:00"} (local wall-clock times; a window may
+    span midnight; start == end means none). Returns None outside quiet hours, else the next
+    local `end` minute as an aware datetime (DST-correct: built from the local date and time).
+    """
+    quiet = (customer.communication_preferences or {}).get("quiet_hours") or {}
+    if not quiet.get("start") or not quiet.get("end"):
+        return None
+    start, end = _hhmm(quiet["start"]), _hhmm(quiet["end"])
+    if start == end:
+        return None
+    tz = customer_timezone(customer)
+    local = now.astimezone(tz)
+    t = local.time().replace(second=0, microsecond=0)
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    release = dt.datetime.combine(local.date(), end, tzinfo=tz)
+    if release <= local:
+        release = dt.datetime.combine(local.date() + dt.timedelta(days=1), end, tzinfo=tz)
+    return release
+
+
+def channel_configured(channel: str) -> bool:
+    """Whether the project has what it needs to send on `channel` (from settings)."""
+    if channel == Channel.SMS:
+        return bool(
+            settings.TWILIO_ACCOUNT_SID
+            and settings.TWILIO_AUTH_TOKEN
+            and (settings.TWILIO_MESSAGING_SERVICE_SID or settings.TWILIO_FROM_NUMBER)
+        )
+    if channel == Channel.WHATSAPP:
+        return bool(settings.WHATSAPP_ACCESS_TOKEN and settings.WHATSAPP_PHONE_NUMBER_ID)
+    # Email goes through Django's configured email backend, which always exists.
+    return channel == Channel.EMAIL
+
+
+def _address(customer: Customer, channel: str) -> str:
+    return customer.email if channel == Channel.EMAIL else customer.phone
+
+
+def _is_suppressed(*, customer: Customer, channel: str) -> bool:
+    target = Q(customer=customer)
+    if channel == Channel.EMAIL:
+        email_hash = keyed_hash(normalize_email(customer.email))
+        if customer.email:
+            target |= Q(email_hash=email_hash)
+    elif customer.phone:
+        target |= Q(phone_hash=keyed_hash(normalize_phone(customer.phone)))
+    return Suppression.objects.filter(target, channel=channel).exists()
+
+
+def _local_day_start(*, customer: Customer, now: dt.datetime) -> dt.datetime:
+    tz = customer_timezone(customer)
+    return dt.datetime.combine(now.astimezone(tz).date(), dt.time(0, 0), tzinfo=tz)
+
+
+def _sent_today(*, customer: Customer, now: dt.datetime) -> int:
+    """Outbound messages of the customer's local day that count toward the cap (not refused,
+    not replies), all channels."""
+    return Message.objects.filter(
+        customer=customer,
+        direction=Message.Direction.OUTBOUND,
+        created_at__gte=_local_day_start(customer=customer, now=now),
+        refusal_reason="",
+        is_reply=False,
+    ).count()
+
+
+def _has_recent_inbound(*, customer: Customer, now: dt.datetime) -> bool:
+    return Message.objects.filter(
+        customer=customer,
+        direction=Message.Direction.INBOUND,
+        created_at__gte=now - REPLY_WINDOW,
+    ).exists()
+
+
+def message_send(
+    *,
+    customer_id: int,
+    channel: str,
+    body: str | None = None,
+    template: str | None = None,
+    variables: dict[str, Any] | None = None,
+    case_id: int | None = None,
+    campaign_id: int | None = None,
+    actor: "User | None" = None,
+) -> Message:
+    """Send `body` or `template` to a customer on `channel` through the gate.
+
+    Returns the `Message` row: `queued` when accepted (with `scheduled_for` when quiet hours
+    defer it), `failed` with `refusal_reason` when refused. Never raises for a refusal, so the
+    refusal row is kept. The customer row is locked for the checks, so two concurrent sends
+    can't both take the last slot of the daily cap.
+    """
+    if channel not in Channel.values:
+        raise MessageChannelInvalidError(details={"channel": channel})
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer_id)
+        now = timezone.now()
+        is_reply = _has_recent_inbound(customer=customer, now=now)
+        message = Message(
+            customer=customer,
+            channel=channel,
+            direction=Message.Direction.OUTBOUND,
+            body=body or "",
+            template=template or "",
+            variables=variables or {},
+            case_id=case_id,
+            campaign_id=campaign_id,
+            is_reply=is_reply,
+            sent_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        refusal = ""
+        if not customer.consents_to(channel):
+            refusal = Reason.CONSENT_MISSING
+        elif not _address(customer, channel):
+            refusal = Reason.NO_ADDRESS
+        elif _is_suppressed(customer=customer, channel=channel):
+            refusal = Reason.SUPPRESSED
+        else:
+            message.scheduled_for = quiet_hours_release_at(customer=customer, now=now)
+            if not is_reply and _sent_today(customer=customer, now=now) >= (
+                settings.MESSAGING_DAILY_CAP
+            ):
+                refusal = Reason.DAILY_CAP_REACHED
+            elif not channel_configured(channel):
+                refusal = Reason.CHANNEL_NOT_CONFIGURED
+        if refusal:
+            message.status = Message.Status.FAILED
+            message.refusal_reason = refusal
+            message.scheduled_for = None
+        message.save()
+        audit_log(
+            action="message.refused" if refusal else "message.queued",
+            actor=actor,
+            obj=message,
+            changes={
+                "customer_id": customer.pk,
+                "channel": channel,
+                "refusal_reason": refusal,
+                "scheduled_for": message.scheduled_for,
+            },
+        )
+    return message

@@ -69,6 +69,9 @@ class Message(TimeStampedModel):
     # daily cap (replying to someone who wrote to us is not unsolicited contact).
     is_reply = models.BooleanField(default=False)
     scheduled_for = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set (compare-and-set) by the delivery task that claims the row before calling the
+    # provider, so a redelivered task never sends the same message twice.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
     provider_error_code = models.CharField(max_length=50, blank=True, default="")
     segments = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -8,11 +8,13 @@
 4. the daily cap across channels (`MESSAGING_DAILY_CAP` per customer per local day; replies
    within 24 hours of the customer's own inbound message don't count);
 5. the channel is configured (`channel_not_configured` otherwise).
-A refusal is a `failed` row with its `refusal_reason`. Handing accepted rows to the providers
-is not part of this module yet (docs/communications.md, "Not done yet").
+A refusal is a `failed` row with its `refusal_reason`. Accepted SMS rows are handed to Twilio
+by `message_deliver` in a task enqueued on commit (at `scheduled_for` when deferred); email and
+WhatsApp delivery are not built yet (docs/communications.md, "Not done yet").
 """
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +25,9 @@ from django.utils import timezone
 
 from communications.errors import MessageChannelInvalidError
 from communications.models import Channel, Message, Suppression
+from communications.phones import phone_e164
+from communications.providers import twilio_sms
+from communications.tasks import message_deliver_task
 from core.fields import keyed_hash, normalize_email, normalize_phone
 from core.services import audit_log
 from renewals.models import Customer
@@ -195,5 +200,78 @@ def message_send(
                 "refusal_reason": refusal,
                 "scheduled_for": message.scheduled_for,
             },
+        )
+        if not refusal and channel == Channel.SMS:
+            transaction.on_commit(
+                partial(
+                    message_deliver_task.apply_async,
+                    kwargs={"message_id": message.pk},
+                    eta=message.scheduled_for,
+                )
+            )
+    return message
+
+
+def message_deliver(*, message_id: int) -> Message:
+    """Hand one accepted SMS to Twilio and record the outcome on its row.
+
+    Safe to run twice: the row is claimed by compare-and-set on `dispatched_at` before the
+    provider is called (no network I/O inside a transaction), so a redelivered task stops
+    there. A row not yet due (`scheduled_for` ahead) is left for its own task. A transient
+    provider failure releases the claim and raises SmsProviderUnavailableError (the task
+    retries); a permanent one is recorded as `failed` with the provider's error code.
+    """
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(
+            pk=message_id,
+            channel=Channel.SMS,
+            direction=Message.Direction.OUTBOUND,
+            status=Message.Status.QUEUED,
+            dispatched_at__isnull=True,
+        )
+        .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
+        .update(dispatched_at=now)
+    )
+    message = Message.objects.select_related("customer").get(pk=message_id)
+    if not claimed:
+        return message
+    to = phone_e164(message.customer.phone)
+    if to is None:
+        return _delivery_record(message, status=Message.Status.FAILED, error_code="invalid_number")
+    try:
+        result = twilio_sms.sms_send(to=to, body=message.body)
+    except twilio_sms.SmsProviderUnavailableError:
+        Message.objects.filter(pk=message.pk).update(dispatched_at=None)
+        raise
+    if not result.ok:
+        return _delivery_record(message, status=Message.Status.FAILED, error_code=result.error_code)
+    return _delivery_record(
+        message,
+        status=Message.Status.SENT,
+        provider_message_id=result.provider_message_id,
+        segments=result.segments,
+        cost=result.cost,
+    )
+
+
+def _delivery_record(message: Message, *, status: str, **fields: Any) -> Message:
+    with transaction.atomic():
+        message.status = status
+        message.provider_error_code = fields.pop("error_code", "")
+        for name, value in fields.items():
+            setattr(message, name, value)
+        message.save(
+            update_fields=[
+                "status",
+                "provider_error_code",
+                *fields,
+                "updated_at",
+            ]
+        )
+        audit_log(
+            action="message.sent" if status == Message.Status.SENT else "message.failed",
+            obj=message,
+            changes={"status": status, "provider_error_code": message.provider_error_code},
         )
     return message

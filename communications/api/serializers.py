@@ -99,3 +99,24 @@ class CommunicationPreferencesSerializer(serializers.Serializer):
         if attrs.get("quiet_hours") is not None:
             attrs["quiet_hours"] = dict(attrs["quiet_hours"])
         return attrs
+
+
+class SmsSendInputSerializer(serializers.Serializer):
+    customer_id = serializers.IntegerField(min_value=1)
+    message = serializers.CharField(max_length=1600)  # Twilio's limit for one message body
+    case_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class CustomerMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    customer_id = serializers.IntegerField()
+    case_id = serializers.IntegerField(allow_null=True)
+    channel = serializers.CharField()
+    direction = serializers.CharField()
+    status = serializers.CharField()
+    refusal_reason = serializers.CharField()
+    scheduled_for = serializers.DateTimeField(allow_null=True)
+    provider_message_id = serializers.CharField()
+    provider_error_code = serializers.CharField()
+    segments = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()

@@ -1,6 +1,6 @@
 """Routes of communications under /api/v1/ (namespace api:communications)."""
 
-from communications.api.views import CustomerPreferencesView
+from communications.api.views import CustomerPreferencesView, SmsSendView
 from intelipro.api.routers import path
 
 app_name = "communications"
@@ -11,4 +11,5 @@ urlpatterns = [
         CustomerPreferencesView.as_view(),
         name="customer-preferences",
     ),
+    path(r"sms/send", SmsSendView.as_view(), name="sms-send"),
 ]

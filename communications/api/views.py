@@ -1,4 +1,4 @@
-"""Communications endpoints: GET/PUT /customers/{id}/preferences."""
+"""Communications endpoints: GET/PUT /customers/{id}/preferences, POST /sms/send."""
 
 from typing import TYPE_CHECKING, cast
 
@@ -12,8 +12,11 @@ from rest_framework.views import APIView
 from accounts import modules
 from accounts.permissions import ModulePermission
 from communications.api import serializers as s
+from communications.errors import MessageRefusedError, PhoneNumberInvalidError
+from communications.phones import phone_e164
+from communications.services import message_send
 from renewals.models import Customer
-from renewals.selectors import customer_list
+from renewals.selectors import case_list, customer_list
 from renewals.services import customer_communication_preferences_update
 
 if TYPE_CHECKING:
@@ -72,3 +75,49 @@ class CustomerPreferencesView(APIView):
         return Response(
             s.CommunicationPreferencesSerializer(customer.communication_preferences).data
         )
+
+
+@extend_schema(tags=["communications"])
+class SmsSendView(APIView):
+    """An agent texts a customer through the send gate (module `messaging`)."""
+
+    permission_classes = [IsAuthenticated, ModulePermission]
+    module = modules.MESSAGING
+
+    @extend_schema(
+        summary="Send an SMS to a customer",
+        description=(
+            "Through the send gate: 201 with the message (`queued`; `scheduled_for` set when "
+            "quiet hours defer it). 400 `invalid_phone_number` when the customer's number is "
+            "not valid; 409 with the refusal reason as the code (`consent_missing`, "
+            "`suppressed`, `daily_cap_reached`, `channel_not_configured`, `no_address`), the "
+            "refused message's id in `details.message_id`. Customers and cases out of the "
+            "caller's scope: 404."
+        ),
+        request=s.SmsSendInputSerializer,
+        responses={201: s.CustomerMessageSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload = s.SmsSendInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        customer = _visible_customer(request, str(data["customer_id"]))
+        case_id = data.get("case_id")
+        if case_id is not None and not (
+            case_list(user=_user(request)).filter(pk=case_id, policy__customer=customer).exists()
+        ):
+            raise Http404
+        if customer.phone and phone_e164(customer.phone) is None:
+            raise PhoneNumberInvalidError(details={"customer_id": customer.pk})
+        message = message_send(
+            customer_id=customer.pk,
+            channel="sms",
+            body=data["message"],
+            case_id=case_id,
+            actor=_user(request),
+        )
+        if message.refusal_reason:
+            raise MessageRefusedError(
+                code=message.refusal_reason, details={"message_id": message.pk}
+            )
+        return Response(s.CustomerMessageSerializer(message).data, status=201)

@@ -22,3 +22,9 @@ class PhoneNumberInvalidError(DomainError):
     code = "invalid_phone_number"
     status_code = 400
     message = "The customer's phone number is not a valid number."
+
+
+class TwilioSignatureInvalidError(DomainError):
+    code = "webhook_signature_invalid"
+    status_code = 401
+    message = "The Twilio signature is missing or wrong."

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from communications.errors import MessageChannelInvalidError
@@ -240,7 +241,7 @@ def message_deliver(*, message_id: int) -> Message:
     if to is None:
         return _delivery_record(message, status=Message.Status.FAILED, error_code="invalid_number")
     try:
-        result = twilio_sms.sms_send(to=to, body=message.body)
+        result = twilio_sms.sms_send(to=to, body=message.body, status_callback=_status_callback())
     except twilio_sms.SmsProviderUnavailableError:
         Message.objects.filter(pk=message.pk).update(dispatched_at=None)
         raise
@@ -253,6 +254,67 @@ def message_deliver(*, message_id: int) -> Message:
         segments=result.segments,
         cost=result.cost,
     )
+
+
+def _status_callback() -> str:
+    """Where Twilio reports delivery: only with a public origin (PUBLIC_BASE_URL) to call."""
+    if not settings.PUBLIC_BASE_URL:
+        return ""
+    base: str = settings.PUBLIC_BASE_URL
+    return base.rstrip("/") + reverse("api:communications:twilio-status")
+
+
+# Twilio's message statuses, as ours. Twilio's intermediate ones (accepted, scheduled,
+# sending) are still "queued" for us; undelivered is a failure.
+TWILIO_STATUSES = {
+    "queued": Message.Status.QUEUED,
+    "accepted": Message.Status.QUEUED,
+    "scheduled": Message.Status.QUEUED,
+    "sending": Message.Status.QUEUED,
+    "sent": Message.Status.SENT,
+    "delivered": Message.Status.DELIVERED,
+    "read": Message.Status.READ,
+    "undelivered": Message.Status.FAILED,
+    "failed": Message.Status.FAILED,
+}
+# How far along a message is: a status event never moves a row back (callbacks arrive out of
+# order; `failed` after `sent` is an undelivered message, `read` outranks everything).
+STATUS_RANK = {
+    Message.Status.QUEUED: 0,
+    Message.Status.SENT: 1,
+    Message.Status.DELIVERED: 2,
+    Message.Status.FAILED: 2,
+    Message.Status.READ: 3,
+}
+
+
+def message_status_record(
+    *, provider_message_id: str, provider_status: str, error_code: str = ""
+) -> bool:
+    """Apply a provider's status event to the message it names. Returns whether it changed.
+
+    Idempotent and ordered: the update is a compare-and-set that only moves a row forward
+    (STATUS_RANK), so the same event twice, or an older event after a newer one, changes
+    nothing. Unknown message ids and statuses are ignored (another environment's messages).
+    """
+    status = TWILIO_STATUSES.get(provider_status)
+    if status is None or not provider_message_id:
+        return False
+    behind = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+    with transaction.atomic():
+        changed = Message.objects.filter(
+            provider_message_id=provider_message_id,
+            direction=Message.Direction.OUTBOUND,
+            status__in=behind,
+        ).update(status=status, provider_error_code=error_code, updated_at=timezone.now())
+        if changed:
+            audit_log(
+                action="message.status_updated",
+                object_type="communications.message",
+                object_id=provider_message_id,
+                changes={"status": status, "provider_error_code": error_code},
+            )
+    return bool(changed)
 
 
 def _delivery_record(message: Message, *, status: str, **fields: Any) -> Message:

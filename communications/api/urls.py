@@ -1,6 +1,10 @@
 """Routes of communications under /api/v1/ (namespace api:communications)."""
 
-from communications.api.views import CustomerPreferencesView, SmsSendView
+from communications.api.views import (
+    CustomerPreferencesView,
+    SmsSendView,
+    TwilioStatusWebhookView,
+)
 from intelipro.api.routers import path
 
 app_name = "communications"
@@ -12,4 +16,5 @@ urlpatterns = [
         name="customer-preferences",
     ),
     path(r"sms/send", SmsSendView.as_view(), name="sms-send"),
+    path(r"webhooks/twilio/status", TwilioStatusWebhookView.as_view(), name="twilio-status"),
 ]

@@ -1,20 +1,28 @@
-"""Communications endpoints: GET/PUT /customers/{id}/preferences, POST /sms/send."""
+"""Communications endpoints: GET/PUT /customers/{id}/preferences, POST /sms/send,
+POST /webhooks/twilio/status."""
 
 from typing import TYPE_CHECKING, cast
 
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from twilio.request_validator import RequestValidator
 
 from accounts import modules
 from accounts.permissions import ModulePermission
 from communications.api import serializers as s
-from communications.errors import MessageRefusedError, PhoneNumberInvalidError
+from communications.errors import (
+    MessageRefusedError,
+    PhoneNumberInvalidError,
+    TwilioSignatureInvalidError,
+)
 from communications.phones import phone_e164
-from communications.services import message_send
+from communications.services import message_send, message_status_record
 from renewals.models import Customer
 from renewals.selectors import case_list, customer_list
 from renewals.services import customer_communication_preferences_update
@@ -121,3 +129,49 @@ class SmsSendView(APIView):
                 code=message.refusal_reason, details={"message_id": message.pk}
             )
         return Response(s.CustomerMessageSerializer(message).data, status=201)
+
+
+def _signed_url(request: Request) -> str:
+    """The URL Twilio called: PUBLIC_BASE_URL + path behind a proxy, else the request's own."""
+    if settings.PUBLIC_BASE_URL:
+        return settings.PUBLIC_BASE_URL.rstrip("/") + request.get_full_path()
+    return request.build_absolute_uri()
+
+
+@extend_schema(tags=["communications"])
+class TwilioStatusWebhookView(APIView):
+    """Twilio's message status callbacks (no user auth; Twilio's signature instead)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    parser_classes = [FormParser]
+
+    @extend_schema(
+        summary="Twilio message status callback",
+        description=(
+            "Form-encoded `MessageSid`, `MessageStatus`, `ErrorCode`, signed by Twilio in "
+            "`X-Twilio-Signature` (HMAC-SHA1 of the URL and the sorted parameters, keyed "
+            "with TWILIO_AUTH_TOKEN), checked with the SDK's RequestValidator; missing or "
+            "wrong → 401 `webhook_signature_invalid`, nothing changed. Status updates are "
+            "idempotent and never move a message back. 204."
+        ),
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        params = {key: request.POST.get(key, "") for key in request.POST}
+        signature = request.headers.get("X-Twilio-Signature", "")
+        token = settings.TWILIO_AUTH_TOKEN
+        if not (
+            token
+            and signature
+            and RequestValidator(token).validate(_signed_url(request), params, signature)
+        ):
+            raise TwilioSignatureInvalidError
+        message_status_record(
+            provider_message_id=params.get("MessageSid", ""),
+            provider_status=params.get("MessageStatus", ""),
+            error_code=params.get("ErrorCode", ""),
+        )
+        return Response(status=204)

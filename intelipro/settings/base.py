@@ -795,3 +795,7 @@ WHATSAPP_WEBHOOK_VERIFY_TOKEN = env("WHATSAPP_WEBHOOK_VERIFY_TOKEN", default="")
 WHATSAPP_APP_SECRET = env("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_BUSINESS_ACCOUNT_ID = env("WHATSAPP_BUSINESS_ACCOUNT_ID", default="")
 WHATSAPP_API_BASE_URL = env("WHATSAPP_API_BASE_URL", default="https://graph.facebook.com/v21.0")
+# Public origin the providers call back (e.g. https://crm.example.com) when behind a proxy:
+# Twilio signs the URL it called, so signatures are checked against PUBLIC_BASE_URL + path
+# when set, else against the URL of the request as Django sees it.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")

@@ -26,6 +26,7 @@ def twilio(settings):
         settings.TWILIO_FROM_NUMBER = "+15005550006"
         settings.TWILIO_MESSAGING_SERVICE_SID = ""
         settings.TWILIO_API_BASE_URL = fake.url
+        settings.PUBLIC_BASE_URL = ""
         yield fake
 
 
@@ -172,3 +173,16 @@ def test_an_empty_message_is_a_validation_error(agent_client, own_case, twilio):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
     assert reverse("api:communications:sms-send") == URL
+
+
+def test_with_a_public_origin_twilio_is_told_where_to_report_status(
+    agent_client, own_case, twilio, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_BASE_URL = "https://crm.example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(agent_client, own_case)
+
+    assert twilio.requests[0]["form"]["StatusCallback"] == (
+        "https://crm.example.com/api/v1/webhooks/twilio/status"
+    )

@@ -46,7 +46,16 @@ def test_login_returns_the_spec_shape(api_client, login):
         "first_name": "John",
         "last_name": "Doe",
         "role": "manager",
-        "permissions": ["dashboard", "upload", "cases", "emails", "campaigns", "analytics", "ai"],
+        "permissions": [
+            "dashboard",
+            "upload",
+            "cases",
+            "emails",
+            "campaigns",
+            "analytics",
+            "ai",
+            "messaging",
+        ],
     }
 
 
@@ -59,7 +68,7 @@ def test_access_token_carries_the_spec_claims(api_client, login):
     assert claims["sub"] == str(user.pk)
     assert claims["email"] == user.email
     assert claims["role"] == "agent"
-    assert claims["permissions"] == ["dashboard", "cases", "emails", "ai"]
+    assert claims["permissions"] == ["dashboard", "cases", "emails", "ai", "messaging"]
     assert claims["exp"] - claims["iat"] == 3600
 
 
@@ -399,7 +408,7 @@ def test_me_returns_the_caller(agent_client, agent_user):
     data = response.json()["data"]
     assert data["id"] == agent_user.pk
     assert data["role"] == "agent"
-    assert data["permissions"] == ["dashboard", "cases", "emails", "ai"]
+    assert data["permissions"] == ["dashboard", "cases", "emails", "ai", "messaging"]
     assert data["mfa_enabled"] is False
 
 

@@ -208,6 +208,7 @@ def test_update_user_details_and_role(admin_client, method):
         "campaigns",
         "analytics",
         "ai",
+        "messaging",
     ]
     event = AuditEvent.objects.get(action="user.role_changed")
     assert event.changes == ["agent", "manager"]
@@ -344,7 +345,7 @@ def test_put_role_changes_its_modules_and_is_audited(admin_client, client_for):
     assert response.json()["data"]["permissions"] == ["dashboard", "analytics"]
     event = AuditEvent.objects.get(action="role.updated")
     assert event.changes["permissions"] == [
-        ["dashboard", "cases", "emails", "ai"],
+        ["dashboard", "cases", "emails", "ai", "messaging"],
         ["dashboard", "analytics"],
     ]
     assert client_for(agent).get("/api/v1/auth/me").json()["data"]["permissions"] == [

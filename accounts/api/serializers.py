@@ -6,23 +6,23 @@ from rest_framework import serializers
 
 from accounts import modules
 from accounts.models import Branch, Role, User, UserSession
-from intelipro.api.fields import StrictCharField
+from intelipro.api.fields import StrictCharField, StrictStringsMixin
 
 # --- Sign-in -------------------------------------------------------------------------------
 
 
 class LoginInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=255)
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    password = StrictCharField(max_length=256, trim_whitespace=False)
     remember_me = serializers.BooleanField(required=False, default=False)
 
 
 class LoginUserSerializer(serializers.ModelSerializer):
     """The user as the login response shows it (spec: id, email, names, role, permissions)."""
 
-    role = serializers.CharField(source="role_name", read_only=True)
+    role = StrictCharField(source="role_name", read_only=True)
     permissions = serializers.ListField(
-        source="module_permissions", child=serializers.CharField(), read_only=True
+        source="module_permissions", child=StrictCharField(), read_only=True
     )
 
     class Meta:
@@ -32,8 +32,8 @@ class LoginUserSerializer(serializers.ModelSerializer):
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access_token = serializers.CharField()
-    refresh_token = serializers.CharField()
+    access_token = StrictCharField()
+    refresh_token = StrictCharField()
     expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
     user = LoginUserSerializer()
 
@@ -46,12 +46,12 @@ class MfaChallengeSerializer(serializers.Serializer):
             "POST /auth/mfa/setup then /auth/mfa/verify with this mfa_token."
         )
     )
-    mfa_token = serializers.CharField(help_text="Single-use, valid for `expires_in` seconds.")
+    mfa_token = StrictCharField(help_text="Single-use, valid for `expires_in` seconds.")
     expires_in = serializers.IntegerField()
 
 
 class RefreshInputSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField()
+    refresh_token = StrictCharField()
 
 
 class LogoutInputSerializer(serializers.Serializer):
@@ -63,7 +63,7 @@ class LogoutInputSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.Serializer):
-    message = serializers.CharField()
+    message = StrictCharField()
 
 
 # --- Profile and passwords -----------------------------------------------------------------
@@ -72,18 +72,18 @@ class MessageSerializer(serializers.Serializer):
 class UserSerializer(serializers.ModelSerializer):
     """A user as /auth/me and /users show it."""
 
-    role = serializers.CharField(source="role_name", read_only=True, allow_null=True)
+    role = StrictCharField(source="role_name", read_only=True, allow_null=True)
     role_display_name = serializers.SerializerMethodField()
     permissions = serializers.ListField(
-        source="module_permissions", child=serializers.CharField(), read_only=True
+        source="module_permissions", child=StrictCharField(), read_only=True
     )
     is_read_only = serializers.BooleanField(read_only=True)
-    full_name = serializers.CharField(read_only=True)
+    full_name = StrictCharField(read_only=True)
     branch_code = serializers.SerializerMethodField()
     branch_name = serializers.SerializerMethodField()
 
     # Stored as entered: an http(s) URL or empty, so not `format: uri` in the schema.
-    avatar_url = serializers.CharField(read_only=True, help_text="An http(s) URL, or empty.")
+    avatar_url = StrictCharField(read_only=True, help_text="An http(s) URL, or empty.")
 
     class Meta:
         model = User
@@ -124,21 +124,21 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class ProfileUpdateInputSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=100, required=False)
-    last_name = serializers.CharField(max_length=100, required=False)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    first_name = StrictCharField(max_length=100, required=False)
+    last_name = StrictCharField(max_length=100, required=False)
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True)
     avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
 
 class ChangePasswordInputSerializer(serializers.Serializer):
-    current_password = serializers.CharField(max_length=256, trim_whitespace=False, required=False)
-    old_password = serializers.CharField(
+    current_password = StrictCharField(max_length=256, trim_whitespace=False, required=False)
+    old_password = StrictCharField(
         max_length=256,
         trim_whitespace=False,
         required=False,
         help_text="Alias of current_password.",
     )
-    new_password = serializers.CharField(max_length=256, trim_whitespace=False)
+    new_password = StrictCharField(max_length=256, trim_whitespace=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         current = attrs.pop("current_password", None) or attrs.pop("old_password", None)
@@ -154,9 +154,9 @@ class ForgotPasswordInputSerializer(serializers.Serializer):
 
 
 class ResetPasswordInputSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=200)
-    password = serializers.CharField(max_length=256, trim_whitespace=False, required=False)
-    new_password = serializers.CharField(
+    token = StrictCharField(max_length=200)
+    password = StrictCharField(max_length=256, trim_whitespace=False, required=False)
+    new_password = StrictCharField(
         max_length=256, trim_whitespace=False, required=False, help_text="Alias of password."
     )
 
@@ -199,37 +199,37 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class MfaSetupInputSerializer(serializers.Serializer):
-    mfa_token = serializers.CharField(
+    mfa_token = StrictCharField(
         required=False,
         help_text="Only for enrolment required by the role, before sign-in completes.",
     )
 
 
 class MfaSetupSerializer(serializers.Serializer):
-    secret = serializers.CharField(help_text="Base32 secret, for manual entry.")
-    otpauth_url = serializers.CharField()
-    qr_code = serializers.CharField(help_text="data:image/svg+xml;base64,... of otpauth_url.")
+    secret = StrictCharField(help_text="Base32 secret, for manual entry.")
+    otpauth_url = StrictCharField()
+    qr_code = StrictCharField(help_text="data:image/svg+xml;base64,... of otpauth_url.")
 
 
 class MfaVerifyInputSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=32)
-    mfa_token = serializers.CharField(required=False)
+    code = StrictCharField(max_length=32)
+    mfa_token = StrictCharField(required=False)
 
 
 class MfaVerifySerializer(serializers.Serializer):
     mfa_enabled = serializers.BooleanField()
     backup_codes = serializers.ListField(
-        child=serializers.CharField(), help_text="Shown once; each works once."
+        child=StrictCharField(), help_text="Shown once; each works once."
     )
-    access_token = serializers.CharField(required=False, help_text="Enrolment at sign-in only.")
-    refresh_token = serializers.CharField(required=False)
+    access_token = StrictCharField(required=False, help_text="Enrolment at sign-in only.")
+    refresh_token = StrictCharField(required=False)
     expires_in = serializers.IntegerField(required=False)
     user = LoginUserSerializer(required=False)
 
 
 class MfaDisableInputSerializer(serializers.Serializer):
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
-    code = serializers.CharField(max_length=32, help_text="A current TOTP code or a backup code.")
+    password = StrictCharField(max_length=256, trim_whitespace=False)
+    code = StrictCharField(max_length=32, help_text="A current TOTP code or a backup code.")
 
 
 class MfaStatusSerializer(serializers.Serializer):
@@ -237,8 +237,8 @@ class MfaStatusSerializer(serializers.Serializer):
 
 
 class MfaLoginInputSerializer(serializers.Serializer):
-    mfa_token = serializers.CharField()
-    code = serializers.CharField(max_length=32, help_text="A TOTP code or a backup code.")
+    mfa_token = StrictCharField()
+    code = StrictCharField(max_length=32, help_text="A TOTP code or a backup code.")
 
 
 # --- Users and roles (admin) ---------------------------------------------------------------
@@ -246,18 +246,18 @@ class MfaLoginInputSerializer(serializers.Serializer):
 
 class UserCreateInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=255)
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
+    first_name = StrictCharField(max_length=100)
+    last_name = StrictCharField(max_length=100)
     role = serializers.SlugRelatedField(slug_field="name", queryset=Role.objects.all())
     branch = serializers.PrimaryKeyRelatedField(
         queryset=Branch.objects.all(), required=False, allow_null=True
     )
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    department = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    job_title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True, default="")
+    department = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
+    job_title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
     avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     is_staff = serializers.BooleanField(required=False, default=False)
-    password = serializers.CharField(
+    password = StrictCharField(
         max_length=256,
         trim_whitespace=False,
         required=False,
@@ -268,24 +268,24 @@ class UserCreateInputSerializer(serializers.Serializer):
 
 class UserUpdateInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=255, required=False)
-    first_name = serializers.CharField(max_length=100, required=False)
-    last_name = serializers.CharField(max_length=100, required=False)
+    first_name = StrictCharField(max_length=100, required=False)
+    last_name = StrictCharField(max_length=100, required=False)
     role = serializers.SlugRelatedField(
         slug_field="name", queryset=Role.objects.all(), required=False
     )
     branch = serializers.PrimaryKeyRelatedField(
         queryset=Branch.objects.all(), required=False, allow_null=True
     )
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    department = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    job_title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = StrictCharField(max_length=20, required=False, allow_blank=True)
+    department = StrictCharField(max_length=100, required=False, allow_blank=True)
+    job_title = StrictCharField(max_length=100, required=False, allow_blank=True)
     avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=User.Status.choices, required=False)
     is_staff = serializers.BooleanField(required=False)
 
 
-class RoleSerializer(serializers.ModelSerializer):
-    permissions = serializers.ListField(child=serializers.CharField())
+class RoleSerializer(StrictStringsMixin, serializers.ModelSerializer):
+    permissions = serializers.ListField(child=StrictCharField())
     user_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
@@ -317,8 +317,8 @@ class ModuleChoiceField(serializers.ChoiceField):
 
 
 class RoleUpdateInputSerializer(serializers.Serializer):
-    display_name = serializers.CharField(max_length=100, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    display_name = StrictCharField(max_length=100, required=False)
+    description = StrictCharField(required=False, allow_blank=True)
     permissions = serializers.ListField(child=ModuleChoiceField(), required=False)
     mfa_required = serializers.BooleanField(required=False)
     is_read_only = serializers.BooleanField(required=False)

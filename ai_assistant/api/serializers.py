@@ -55,20 +55,18 @@ def ai_settings_data(row: AISettings) -> dict[str, Any]:
 
 class FallbackProviderSerializer(serializers.Serializer):
     provider = serializers.ChoiceField(choices=Provider.choices)
-    model = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    model = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
     base_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     azure_endpoint = serializers.URLField(
         max_length=500, required=False, allow_blank=True, default=""
     )
-    azure_deployment = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
-    )
-    api_version = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    api_key = serializers.CharField(
+    azure_deployment = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    api_version = StrictCharField(max_length=40, required=False, allow_blank=True, default="")
+    api_key = StrictCharField(
         max_length=500, required=False, allow_blank=True, write_only=True, trim_whitespace=True
     )
     api_key_set = serializers.BooleanField(read_only=True)
-    api_key_last4 = serializers.CharField(read_only=True)
+    api_key_last4 = StrictCharField(read_only=True)
 
 
 class AISettingsSerializer(serializers.Serializer):
@@ -76,7 +74,7 @@ class AISettingsSerializer(serializers.Serializer):
 
     enabled = serializers.BooleanField(required=False)
     provider = serializers.ChoiceField(choices=Provider.choices, required=False)
-    model = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    model = StrictCharField(max_length=100, required=False, allow_blank=True)
     temperature = serializers.DecimalField(
         max_digits=3, decimal_places=2, min_value=0, max_value=2, required=False,
         coerce_to_string=False,
@@ -88,13 +86,13 @@ class AISettingsSerializer(serializers.Serializer):
     features = serializers.DictField(child=serializers.BooleanField(), required=False)
     knowledge_base = serializers.DictField(required=False)
     fallback_enabled = serializers.BooleanField(required=False)
-    fallback_message = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    fallback_message = StrictCharField(max_length=2000, required=False, allow_blank=True)
     base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     azure_endpoint = serializers.URLField(max_length=500, required=False, allow_blank=True)
-    azure_deployment = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    api_version = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    azure_deployment = StrictCharField(max_length=200, required=False, allow_blank=True)
+    api_version = StrictCharField(max_length=40, required=False, allow_blank=True)
     fallback_chain = FallbackProviderSerializer(many=True, required=False)
-    api_key = serializers.CharField(
+    api_key = StrictCharField(
         max_length=500,
         required=False,
         allow_blank=True,
@@ -102,7 +100,7 @@ class AISettingsSerializer(serializers.Serializer):
         help_text="Write-only. Stored encrypted; an empty string removes it.",
     )
     api_key_set = serializers.BooleanField(read_only=True)
-    api_key_last4 = serializers.CharField(read_only=True)
+    api_key_last4 = StrictCharField(read_only=True)
     monthly_token_budget = serializers.IntegerField(read_only=True)
 
     def validate_features(self, value: dict[str, bool]) -> dict[str, bool]:
@@ -127,9 +125,9 @@ class AISettingsSerializer(serializers.Serializer):
 
 class AISettingsTestSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
-    provider = serializers.CharField()
-    model = serializers.CharField()
-    error_code = serializers.CharField()
+    provider = StrictCharField()
+    model = StrictCharField()
+    error_code = StrictCharField()
     latency_ms = serializers.IntegerField()
 
 
@@ -138,29 +136,29 @@ class AISettingsWithTestSerializer(AISettingsSerializer):
 
 
 class QueryContextSerializer(serializers.Serializer):
-    page = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    user_role = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    page = StrictCharField(max_length=50, required=False, allow_blank=True)
+    user_role = StrictCharField(max_length=50, required=False, allow_blank=True)
     case_id = serializers.IntegerField(min_value=1, required=False)
     email_id = serializers.IntegerField(min_value=1, required=False)
 
 
 class AIQueryInputSerializer(serializers.Serializer):
-    query = serializers.CharField(max_length=2000)
+    query = StrictCharField(max_length=2000)
     context = QueryContextSerializer(required=False)
 
 
 class AISourceSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["document", "metric", "case"])
-    title = serializers.CharField(required=False)
+    title = StrictCharField(required=False)
     document_id = serializers.IntegerField(required=False)
-    chunk_id = serializers.CharField(required=False, help_text="<document id>:<position>")
+    chunk_id = StrictCharField(required=False, help_text="<document id>:<position>")
     score = serializers.FloatField(required=False)
-    name = serializers.CharField(required=False, help_text="Metric name.")
+    name = StrictCharField(required=False, help_text="Metric name.")
     case_id = serializers.IntegerField(required=False)
 
 
 class AIUsageSummarySerializer(serializers.Serializer):
-    model = serializers.CharField()
+    model = StrictCharField()
     tokens_in = serializers.IntegerField()
     tokens_out = serializers.IntegerField()
     cost_estimate = serializers.FloatField(help_text="USD, from the price table in settings.")
@@ -168,11 +166,11 @@ class AIUsageSummarySerializer(serializers.Serializer):
 
 
 class AIQueryResponseSerializer(serializers.Serializer):
-    response = serializers.CharField()
+    response = StrictCharField()
     confidence = serializers.FloatField()
     sources = AISourceSerializer(many=True)
-    suggestions = serializers.ListField(child=serializers.CharField())
-    provider = serializers.CharField(help_text="Which provider answered; '' for the fallback.")
+    suggestions = serializers.ListField(child=StrictCharField())
+    provider = StrictCharField(help_text="Which provider answered; '' for the fallback.")
     cached = serializers.BooleanField()
     usage = AIUsageSummarySerializer()
 
@@ -208,8 +206,8 @@ class KnowledgeDocumentDetailSerializer(KnowledgeDocumentSerializer):
 class KnowledgeDocumentCreateInputSerializer(serializers.Serializer):
     """JSON with `content`, or multipart with `file` (.md, .txt, .pdf)."""
 
-    title = serializers.CharField(max_length=200, required=False)
-    content = serializers.CharField(required=False, trim_whitespace=True)
+    title = StrictCharField(max_length=200, required=False)
+    content = StrictCharField(required=False, trim_whitespace=True)
     doc_type = serializers.ChoiceField(
         choices=[KnowledgeDocument.DocType.MARKDOWN, KnowledgeDocument.DocType.TEXT],
         required=False,
@@ -217,7 +215,7 @@ class KnowledgeDocumentCreateInputSerializer(serializers.Serializer):
     )
     file = serializers.FileField(required=False)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=20
+        child=StrictCharField(max_length=50), required=False, max_length=20
     )
     is_active = serializers.BooleanField(required=False, default=True)
 
@@ -232,10 +230,10 @@ class KnowledgeDocumentCreateInputSerializer(serializers.Serializer):
 
 
 class KnowledgeDocumentUpdateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    content = serializers.CharField(required=False)
+    title = StrictCharField(max_length=200, required=False)
+    content = StrictCharField(required=False)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=20
+        child=StrictCharField(max_length=50), required=False, max_length=20
     )
     is_active = serializers.BooleanField(required=False)
 
@@ -251,7 +249,7 @@ class AISentimentSerializer(serializers.Serializer):
 
 
 class AIIntentSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = StrictCharField()
     confidence = serializers.FloatField()
 
 
@@ -262,5 +260,5 @@ class AIClassifyResponseSerializer(serializers.Serializer):
     intent = AIIntentSerializer()
     # The same values as a case's priority (renewals.lifecycle.Priority).
     priority = serializers.ChoiceField(choices=Priority.choices)
-    provider = serializers.CharField()
-    model = serializers.CharField()
+    provider = StrictCharField()
+    model = StrictCharField()

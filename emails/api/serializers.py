@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from emails.models import Email, EmailAccount
+from intelipro.api.fields import StrictCharField, StrictStringsMixin
 
 ACCOUNT_FIELDS = [
     "id",
@@ -38,17 +39,17 @@ class EmailAccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EmailAccountInputSerializer(serializers.ModelSerializer):
+class EmailAccountInputSerializer(StrictStringsMixin, serializers.ModelSerializer):
     """Create (all required but the defaults) or change (send only what changes)."""
 
-    password = serializers.CharField(
+    password = StrictCharField(
         write_only=True, max_length=500, trim_whitespace=False, style={"input_type": "password"}
     )
     imap_port = serializers.IntegerField(min_value=1, max_value=65535)
     smtp_port = serializers.IntegerField(min_value=1, max_value=65535)
     sync_interval = serializers.IntegerField(min_value=1, max_value=1440, required=False)
     folders = serializers.ListField(
-        child=serializers.CharField(max_length=255), min_length=1, max_length=50, required=False
+        child=StrictCharField(max_length=255), min_length=1, max_length=50, required=False
     )
 
     class Meta:
@@ -74,8 +75,8 @@ class EmailAccountInputSerializer(serializers.ModelSerializer):
 
 class MailLoginResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
-    code = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
+    code = StrictCharField(allow_null=True)
+    message = StrictCharField()
 
 
 class EmailAccountTestResultSerializer(serializers.Serializer):
@@ -91,7 +92,7 @@ class EmailAccountSyncQueuedSerializer(serializers.Serializer):
 
 class SentimentSerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True)
-    label = serializers.CharField(allow_blank=True)
+    label = StrictCharField(allow_blank=True)
 
 
 class EmailListSerializer(serializers.ModelSerializer):

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from files.models import EntityType, File, FileBlob, ScanStatus
+from intelipro.api.fields import StrictCharField
 
 
 class FileUploadInputSerializer(serializers.Serializer):
@@ -21,18 +22,18 @@ class FileListFilterSerializer(serializers.Serializer):
 
 class FileUploaderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="full_name")
+    name = StrictCharField(source="full_name")
     email = serializers.EmailField()
 
 
 class FileSerializer(serializers.ModelSerializer):
     """A file's metadata. `name`/`url`/`uploaded_at` are what a case's `documents` show."""
 
-    name = serializers.CharField(source="file_name", read_only=True)
+    name = StrictCharField(source="file_name", read_only=True)
     uploaded_at = serializers.DateTimeField(source="created_at", read_only=True)
     uploader = FileUploaderSerializer(source="uploaded_by", read_only=True, allow_null=True)
     virus_scan_status = serializers.ChoiceField(choices=ScanStatus.choices, read_only=True)
-    scan_detail = serializers.CharField(source="blob.scan_detail", read_only=True)
+    scan_detail = StrictCharField(source="blob.scan_detail", read_only=True)
     scanned_at = serializers.DateTimeField(source="blob.scanned_at", read_only=True)
     thumbnail_status = serializers.ChoiceField(
         source="blob.thumbnail_status", choices=FileBlob.ThumbnailStatus.choices, read_only=True
@@ -66,11 +67,11 @@ class FileSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.CharField())
+    @extend_schema_field(StrictCharField())
     def get_url(self, obj: File) -> str:
         return reverse("api:files:file-download", kwargs={"pk": obj.pk})
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(StrictCharField(allow_null=True))
     def get_thumbnail_url(self, obj: File) -> str | None:
         if obj.blob.thumbnail_status != FileBlob.ThumbnailStatus.READY:
             return None
@@ -78,6 +79,6 @@ class FileSerializer(serializers.ModelSerializer):
 
 
 class FileLinkSerializer(serializers.Serializer):
-    url = serializers.CharField(help_text="Absolute URL of the signed public download.")
+    url = StrictCharField(help_text="Absolute URL of the signed public download.")
     expires_at = serializers.DateTimeField()
     expires_in = serializers.IntegerField(help_text="Seconds until the link stops working.")

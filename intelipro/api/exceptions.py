@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -55,6 +56,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = DomainError(
             "The request has too many fields or files.", code="too_many_fields", status_code=400
         )
+    elif isinstance(exc, OverflowError | DataError):
+        # A number or text the database can't hold (an id beyond bigint, a value too long for
+        # its column) reached SQL: the client's input, refused as such, never a 500.
+        logger.info("value out of the database's range: %s", exc.__class__.__name__)
+        exc = DomainError("A value is out of range.", code="value_out_of_range", status_code=400)
     elif isinstance(exc, RequestDataTooBig):
         exc = DomainError(
             "The request body is too large.", code="payload_too_large", status_code=413

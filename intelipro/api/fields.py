@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import models
 from rest_framework import serializers
 
 
@@ -18,3 +19,13 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictStringsMixin:
+    """For a ModelSerializer that takes input: its generated text fields are StrictCharFields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }

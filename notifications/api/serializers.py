@@ -4,8 +4,10 @@ import zoneinfo
 from functools import lru_cache
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from intelipro.api.fields import StrictCharField
 from notifications.models import (
     Notification,
     NotificationPreference,
@@ -78,11 +80,21 @@ class ChannelSwitchesSerializer(serializers.Serializer):
     push = serializers.BooleanField(required=False)
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "22:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A wall-clock time as `HH:MM`, read and written the same way (the schema says so)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class QuietHoursSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
-    start = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
-    end = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
-    timezone = serializers.CharField(required=False, max_length=64)
+    start = ClockTimeField(required=False, allow_null=True)
+    end = ClockTimeField(required=False, allow_null=True)
+    timezone = StrictCharField(required=False, max_length=64)
 
     def validate_timezone(self, value: str) -> str:
         if value not in _zones():
@@ -140,8 +152,8 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 class PushSubscriptionKeysSerializer(serializers.Serializer):
-    p256dh = serializers.CharField(max_length=255)
-    auth = serializers.CharField(max_length=255)
+    p256dh = StrictCharField(max_length=255)
+    auth = StrictCharField(max_length=255)
 
 
 class PushSubscriptionInputSerializer(serializers.Serializer):
@@ -177,10 +189,10 @@ class PushSubscriptionSerializer(serializers.ModelSerializer):
 
 
 class PushSubscriptionListSerializer(serializers.Serializer):
-    vapid_public_key = serializers.CharField(allow_blank=True)
+    vapid_public_key = StrictCharField(allow_blank=True)
     subscriptions = PushSubscriptionSerializer(many=True)
 
 
 class WebsocketTicketSerializer(serializers.Serializer):
-    ticket = serializers.CharField(help_text="Open /ws/notifications/?ticket=<ticket> with it.")
+    ticket = StrictCharField(help_text="Open /ws/notifications/?ticket=<ticket> with it.")
     expires_in = serializers.IntegerField(help_text="Seconds the ticket stays valid (once).")

@@ -10,6 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.formats import iso_datetime
+from intelipro.api.fields import StrictCharField
 from renewals import lifecycle
 from renewals.models import CaseEvent, Customer, Payment, Policy, RenewalCase
 from renewals.payloads import (
@@ -27,7 +28,7 @@ MONEY: dict[str, Any] = {"max_digits": 12, "decimal_places": 2, "coerce_to_strin
 
 class UserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = StrictCharField()
 
 
 class UserRefEmailSerializer(UserRefSerializer):
@@ -39,14 +40,14 @@ class UserRefEmailSerializer(UserRefSerializer):
 
 class CaseListPolicySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    policy_number = serializers.CharField()
-    customer_name = serializers.CharField()
-    policy_type = serializers.CharField(help_text="Display label, e.g. `Auto`.")
+    policy_number = StrictCharField()
+    customer_name = StrictCharField()
+    policy_type = StrictCharField(help_text="Display label, e.g. `Auto`.")
 
 
 class CaseListSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    case_number = serializers.CharField()
+    case_number = StrictCharField()
     policy = CaseListPolicySerializer()
     status = serializers.ChoiceField(choices=lifecycle.Status.choices)
     priority = serializers.ChoiceField(choices=lifecycle.Priority.choices)
@@ -84,37 +85,37 @@ class CaseListSerializer(serializers.Serializer):
 
 class CustomerRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
-    email = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
+    name = StrictCharField()
+    email = StrictCharField(allow_blank=True)
+    phone = StrictCharField(allow_blank=True)
 
 
 class BranchRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = StrictCharField()
+    name = StrictCharField()
 
 
 class CaseDetailPolicySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    policy_number = serializers.CharField()
+    policy_number = StrictCharField()
     customer = CustomerRefSerializer()
-    policy_type = serializers.CharField()
+    policy_type = StrictCharField()
     premium_amount = serializers.DecimalField(**MONEY)
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     renewal_date = serializers.DateField(allow_null=True)
     grace_period_days = serializers.IntegerField()
-    status = serializers.CharField()
+    status = StrictCharField()
     branch = BranchRefSerializer(allow_null=True)
 
 
 class TimelineEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     date = serializers.DateTimeField()
-    action = serializers.CharField()
-    user = serializers.CharField(help_text="The person's name, or `System`.")
-    details = serializers.CharField(allow_blank=True)
+    action = StrictCharField()
+    user = StrictCharField(help_text="The person's name, or `System`.")
+    details = StrictCharField(allow_blank=True)
     type = serializers.ChoiceField(choices=CaseEvent.Kind.choices)
     old_value = serializers.JSONField(allow_null=True)
     new_value = serializers.JSONField(allow_null=True)
@@ -122,16 +123,16 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 class DocumentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
-    url = serializers.CharField()
+    name = StrictCharField()
+    url = StrictCharField()
     uploaded_at = serializers.DateTimeField()
 
 
 class PaymentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     amount = serializers.DecimalField(**MONEY)
-    method = serializers.CharField(allow_blank=True)
-    reference = serializers.CharField(allow_blank=True)
+    method = StrictCharField(allow_blank=True)
+    reference = StrictCharField(allow_blank=True)
     paid_at = serializers.DateTimeField()
     # The metaclass pops declared fields off the class, so `source` shadows nothing at run time.
     source = serializers.ChoiceField(choices=Payment.Source.choices)  # type: ignore[assignment]
@@ -151,7 +152,7 @@ class PaymentSerializer(serializers.Serializer):
 
 class CaseDetailSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    case_number = serializers.CharField()
+    case_number = StrictCharField()
     policy = CaseDetailPolicySerializer()
     status = serializers.ChoiceField(choices=lifecycle.Status.choices)
     priority = serializers.ChoiceField(choices=lifecycle.Priority.choices)
@@ -159,20 +160,20 @@ class CaseDetailSerializer(serializers.Serializer):
     renewal_amount = serializers.DecimalField(allow_null=True, **MONEY)
     amount_paid = serializers.DecimalField(**MONEY)
     payment_status = serializers.ChoiceField(choices=RenewalCase.PaymentStatus.choices)
-    payment_method = serializers.CharField(allow_blank=True)
+    payment_method = StrictCharField(allow_blank=True)
     payment_date = serializers.DateTimeField(allow_null=True)
     assigned_to = UserRefEmailSerializer(allow_null=True)
     escalated_to = UserRefEmailSerializer(allow_null=True)
-    escalation_reason = serializers.CharField(allow_blank=True)
+    escalation_reason = StrictCharField(allow_blank=True)
     escalated_at = serializers.DateTimeField(allow_null=True)
     communication_attempts = serializers.IntegerField()
     last_contact_date = serializers.DateTimeField(allow_null=True)
-    notes = serializers.CharField(allow_blank=True)
-    lost_reason = serializers.CharField(allow_blank=True)
-    lost_reason_detail = serializers.CharField(allow_blank=True)
+    notes = StrictCharField(allow_blank=True)
+    lost_reason = StrictCharField(allow_blank=True)
+    lost_reason_detail = StrictCharField(allow_blank=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     batch_id = serializers.IntegerField(allow_null=True)
-    allowed_transitions = serializers.ListField(child=serializers.CharField())
+    allowed_transitions = serializers.ListField(child=StrictCharField())
     timeline = TimelineEntrySerializer(many=True)
     payments = PaymentSerializer(many=True)
     documents = DocumentSerializer(many=True)
@@ -233,7 +234,7 @@ class CaseDetailSerializer(serializers.Serializer):
 
 class CaseCreateInputSerializer(serializers.Serializer):
     policy_id = serializers.IntegerField(required=False)
-    policy_number = serializers.CharField(required=False, max_length=100)
+    policy_number = StrictCharField(required=False, max_length=100)
     priority = serializers.ChoiceField(
         choices=lifecycle.Priority.choices, default=lifecycle.Priority.MEDIUM
     )
@@ -242,7 +243,7 @@ class CaseCreateInputSerializer(serializers.Serializer):
     renewal_date = serializers.DateField(
         required=False, help_text="Defaults to the policy's renewal (or end) date."
     )
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = StrictCharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("policy_id") and not attrs.get("policy_number"):
@@ -256,30 +257,30 @@ class CaseUpdateInputSerializer(serializers.Serializer):
     payment_status = serializers.ChoiceField(
         choices=RenewalCase.PaymentStatus.choices, required=False
     )
-    payment_method = serializers.CharField(required=False, max_length=50, allow_blank=True)
+    payment_method = StrictCharField(required=False, max_length=50, allow_blank=True)
     payment_date = serializers.DateTimeField(required=False, allow_null=True)
     renewal_amount = serializers.DecimalField(required=False, min_value=Decimal("0"), **MONEY)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = StrictCharField(required=False, allow_blank=True)
     lost_reason = serializers.ChoiceField(
         choices=lifecycle.LostReason.choices, required=False, allow_blank=True
     )
-    lost_reason_detail = serializers.CharField(required=False, allow_blank=True)
+    lost_reason_detail = StrictCharField(required=False, allow_blank=True)
 
 
 class CaseAssignInputSerializer(serializers.Serializer):
     assigned_to = serializers.IntegerField()
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class CaseEscalateInputSerializer(serializers.Serializer):
     escalated_to = serializers.IntegerField()
-    reason = serializers.CharField(max_length=2000)
+    reason = StrictCharField(max_length=2000)
     priority = serializers.ChoiceField(choices=lifecycle.Priority.choices, required=False)
 
 
 class CaseNoteInputSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=10000, required=False)
-    notes = serializers.CharField(max_length=10000, required=False, help_text="Alias of note.")
+    note = StrictCharField(max_length=10000, required=False)
+    notes = StrictCharField(max_length=10000, required=False, help_text="Alias of note.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         text = (attrs.get("note") or attrs.get("notes") or "").strip()
@@ -295,14 +296,14 @@ class CaseNoteSerializer(TimelineEntrySerializer):
 class ContactAttemptInputSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=CONTACT_CHANNELS)
     outcome = serializers.ChoiceField(choices=CONTACT_OUTCOMES)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = StrictCharField(required=False, allow_blank=True, default="")
     contacted_at = serializers.DateTimeField(required=False)
 
 
 class PaymentInputSerializer(serializers.Serializer):
     amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY)
-    method = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
-    reference = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    method = StrictCharField(required=False, allow_blank=True, max_length=50, default="")
+    reference = StrictCharField(required=False, allow_blank=True, max_length=120, default="")
     paid_at = serializers.DateTimeField(required=False)
 
 
@@ -313,15 +314,15 @@ class PaymentResultSerializer(serializers.Serializer):
 
 
 class CaseReopenInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = StrictCharField(max_length=2000)
 
 
 class BulkAssignFilterSerializer(serializers.Serializer):
-    status = serializers.CharField(required=False)
-    priority = serializers.CharField(required=False)
-    assigned_to = serializers.CharField(required=False)
-    search = serializers.CharField(required=False)
-    policy_type = serializers.CharField(required=False)
+    status = StrictCharField(required=False)
+    priority = StrictCharField(required=False)
+    assigned_to = StrictCharField(required=False)
+    search = StrictCharField(required=False)
+    policy_type = StrictCharField(required=False)
     branch = serializers.IntegerField(required=False)
     batch_id = serializers.IntegerField(required=False)
 
@@ -360,7 +361,7 @@ class BulkAssignResultSerializer(serializers.Serializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="full_name", read_only=True)
+    name = StrictCharField(source="full_name", read_only=True)
 
     class Meta:
         model = Customer
@@ -383,12 +384,12 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 class CaseBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    case_number = serializers.CharField()
-    status = serializers.CharField()
-    priority = serializers.CharField()
+    case_number = StrictCharField()
+    status = StrictCharField()
+    priority = StrictCharField()
     renewal_date = serializers.DateField()
     renewal_amount = serializers.DecimalField(allow_null=True, **MONEY)
-    payment_status = serializers.CharField()
+    payment_status = StrictCharField()
     assigned_to = UserRefSerializer(allow_null=True)
 
     def to_representation(self, case: RenewalCase) -> dict[str, Any]:
@@ -406,13 +407,13 @@ class CaseBriefSerializer(serializers.Serializer):
 
 class PolicySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    policy_number = serializers.CharField()
+    policy_number = StrictCharField()
     customer = UserRefSerializer(help_text="{id, name} of the customer.")
-    policy_type = serializers.CharField()
+    policy_type = StrictCharField()
     premium_amount = serializers.DecimalField(**MONEY)
     start_date = serializers.DateField()
     end_date = serializers.DateField()
-    status = serializers.CharField()
+    status = StrictCharField()
     renewal_date = serializers.DateField(allow_null=True)
     grace_period_days = serializers.IntegerField()
     agent = UserRefSerializer(allow_null=True)
@@ -460,9 +461,9 @@ class CustomerDetailSerializer(CustomerSerializer):
 
 class BranchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-    region = serializers.CharField(allow_blank=True)
+    code = StrictCharField()
+    name = StrictCharField()
+    region = StrictCharField(allow_blank=True)
     manager = UserRefSerializer(allow_null=True)
 
     def to_representation(self, branch: Any) -> dict[str, Any]:
@@ -479,21 +480,21 @@ class BranchSerializer(serializers.Serializer):
 
 
 class PaymentWebhookInputSerializer(serializers.Serializer):
-    event = serializers.CharField(
+    event = StrictCharField(
         max_length=60, help_text="payment.succeeded | payment.completed | payment.failed"
     )
-    reference = serializers.CharField(max_length=120, help_text="The gateway's payment id.")
+    reference = StrictCharField(max_length=120, help_text="The gateway's payment id.")
     amount = serializers.DecimalField(min_value=Decimal("0.01"), **MONEY)
-    currency = serializers.CharField(required=False, max_length=3)
-    method = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
-    case_number = serializers.CharField(required=False, allow_blank=True, default="")
-    policy_number = serializers.CharField(required=False, allow_blank=True, default="")
+    currency = StrictCharField(required=False, max_length=3)
+    method = StrictCharField(required=False, allow_blank=True, max_length=50, default="")
+    case_number = StrictCharField(required=False, allow_blank=True, default="")
+    policy_number = StrictCharField(required=False, allow_blank=True, default="")
     paid_at = serializers.DateTimeField(required=False)
-    failure_reason = serializers.CharField(required=False, allow_blank=True)
+    failure_reason = StrictCharField(required=False, allow_blank=True)
 
 
 class PaymentWebhookResultSerializer(serializers.Serializer):
-    status = serializers.CharField(
+    status = StrictCharField(
         help_text="recorded | duplicate | unmatched | failed_recorded | ignored"
     )
     payment_id = serializers.IntegerField(required=False)
@@ -548,7 +549,7 @@ class DashboardStatsSerializer(serializers.Serializer):
 
 
 class DashboardTrendSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = StrictCharField()
     date = serializers.DateField()
     newCases = serializers.IntegerField()  # noqa: N815
     renewals = serializers.IntegerField()
@@ -569,10 +570,10 @@ class BatchPaymentSerializer(serializers.Serializer):
 
 class DashboardBatchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    fileName = serializers.CharField()  # noqa: N815
+    fileName = StrictCharField()  # noqa: N815
     status = BatchStatusCountsSerializer()
     payment = BatchPaymentSerializer()
-    batchStatus = serializers.CharField()  # noqa: N815
+    batchStatus = StrictCharField()  # noqa: N815
     totalRecords = serializers.IntegerField()  # noqa: N815
     totalCases = serializers.IntegerField()  # noqa: N815
     uploadedAt = serializers.DateTimeField()  # noqa: N815

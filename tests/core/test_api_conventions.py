@@ -363,3 +363,22 @@ def test_a_user_with_an_empty_avatar_matches_the_documented_user_schema(agent_cl
 
     assert response.json()["data"]["avatar_url"] == ""
     assert avatar.get("format") != "uri"
+
+
+@pytest.mark.django_db
+def test_an_id_beyond_the_database_range_in_a_body_is_a_400(manager_client):
+    response = manager_client.post(
+        "/api/v1/cases/bulk-assign",
+        {"filter": {"batch_id": 10**40}, "assigned_to": 1},
+        format="json",
+    )
+
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_text_field_refuses_a_number(agent_client):
+    response = agent_client.patch("/api/v1/auth/me", {"phone": 0}, format="json")
+
+    assert response.status_code == 400
+    assert "phone" in response.json()["error"]["details"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from intelipro.api.fields import StrictCharField
 from uploads.models import UploadBatch
 from uploads.services import policy_types_allowed
 
@@ -34,15 +35,15 @@ class UploadBatchCreateInputSerializer(serializers.Serializer):
 
 class UploadBatchCreatedSerializer(serializers.Serializer):
     batch_id = serializers.IntegerField(source="pk")
-    file_name = serializers.CharField()
+    file_name = StrictCharField()
     total_records = serializers.IntegerField()
-    status = serializers.CharField()
+    status = StrictCharField()
     dry_run = serializers.BooleanField()
 
 
 class UserBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="full_name")
+    name = StrictCharField(source="full_name")
     email = serializers.EmailField()
 
 
@@ -77,10 +78,10 @@ class UploadBatchSerializer(serializers.ModelSerializer):
 
 class UploadErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="Data row number, 1-based after the header.")
-    column = serializers.CharField()
-    value = serializers.CharField(allow_blank=True)
-    error = serializers.CharField()
-    code = serializers.CharField(
+    column = StrictCharField()
+    value = StrictCharField(allow_blank=True)
+    error = StrictCharField()
+    code = StrictCharField(
         required=False,
         help_text="Only on rows refused after validation: `out_of_scope` (the row touches a "
         "policy, customer or branch outside the uploader's scope; nothing of it was changed).",
@@ -106,7 +107,7 @@ class UploadApprovalSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.DictField())
     reviewed_by = UserBriefSerializer(allow_null=True)
     reviewed_at = serializers.DateTimeField(allow_null=True)
-    note = serializers.CharField(allow_blank=True)
+    note = StrictCharField(allow_blank=True)
 
 
 class UploadBatchStatusSerializer(serializers.ModelSerializer):
@@ -191,8 +192,8 @@ class UploadBatchStatusSerializer(serializers.ModelSerializer):
 
 
 class UploadBatchReviewInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    reason = serializers.CharField(
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = StrictCharField(
         required=False, allow_blank=True, max_length=2000, help_text="Alias of note (reject)."
     )
 

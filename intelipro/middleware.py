@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from intelipro.api.throttling import client_ip
+from intelipro.api.throttling import client_ip, valid_ip
 from intelipro.logging import RequestMeta, request_meta_var
 
 access_logger = logging.getLogger("intelipro.request")
@@ -28,10 +28,13 @@ class RequestIDMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
+        ip = client_ip(request)
         token = request_meta_var.set(
             RequestMeta(
                 request_id=request_id,
-                ip_address=client_ip(request),
+                # Audit rows keep an IP column (inet on PostgreSQL): only a real address goes
+                # there; a peer without one (a bare WSGI call, a unix socket) is recorded as None.
+                ip_address=ip if valid_ip(ip) else None,
                 user_agent=request.headers.get("User-Agent", "")[:1000],
             )
         )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts import modules
 from accounts.models import Branch, Role, User, UserSession
-from intelipro.api.fields import StrictCharField, StrictStringsMixin
+from intelipro.api.fields import StrictBooleanField, StrictCharField, StrictStringsMixin
 
 # --- Sign-in -------------------------------------------------------------------------------
 
@@ -14,7 +14,7 @@ from intelipro.api.fields import StrictCharField, StrictStringsMixin
 class LoginInputSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=255)
     password = StrictCharField(max_length=256, trim_whitespace=False)
-    remember_me = serializers.BooleanField(required=False, default=False)
+    remember_me = StrictBooleanField(required=False, default=False)
 
 
 class LoginUserSerializer(serializers.ModelSerializer):
@@ -256,7 +256,7 @@ class UserCreateInputSerializer(serializers.Serializer):
     department = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
     job_title = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
     avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    is_staff = serializers.BooleanField(required=False, default=False)
+    is_staff = StrictBooleanField(required=False, default=False)
     password = StrictCharField(
         max_length=256,
         trim_whitespace=False,
@@ -281,7 +281,7 @@ class UserUpdateInputSerializer(serializers.Serializer):
     job_title = StrictCharField(max_length=100, required=False, allow_blank=True)
     avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=User.Status.choices, required=False)
-    is_staff = serializers.BooleanField(required=False)
+    is_staff = StrictBooleanField(required=False)
 
 
 class RoleSerializer(StrictStringsMixin, serializers.ModelSerializer):
@@ -320,5 +320,5 @@ class RoleUpdateInputSerializer(serializers.Serializer):
     display_name = StrictCharField(max_length=100, required=False)
     description = StrictCharField(required=False, allow_blank=True)
     permissions = serializers.ListField(child=ModuleChoiceField(), required=False)
-    mfa_required = serializers.BooleanField(required=False)
-    is_read_only = serializers.BooleanField(required=False)
+    mfa_required = StrictBooleanField(required=False)
+    is_read_only = StrictBooleanField(required=False)

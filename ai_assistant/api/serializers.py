@@ -15,7 +15,7 @@ from ai_assistant.models import (
     Provider,
 )
 from ai_assistant.selectors import ai_settings_keys
-from intelipro.api.fields import StrictCharField
+from intelipro.api.fields import StrictBooleanField, StrictCharField
 from renewals.lifecycle import Priority
 
 
@@ -72,7 +72,7 @@ class FallbackProviderSerializer(serializers.Serializer):
 class AISettingsSerializer(serializers.Serializer):
     """GET /ai/settings (output) and PUT /ai/settings (input: send only what changes)."""
 
-    enabled = serializers.BooleanField(required=False)
+    enabled = StrictBooleanField(required=False)
     provider = serializers.ChoiceField(choices=Provider.choices, required=False)
     model = StrictCharField(max_length=100, required=False, allow_blank=True)
     temperature = serializers.DecimalField(
@@ -83,9 +83,9 @@ class AISettingsSerializer(serializers.Serializer):
     response_timeout = serializers.IntegerField(min_value=1, max_value=300, required=False)
     rate_limit_per_minute = serializers.IntegerField(min_value=1, max_value=10000, required=False)
     rate_limit_per_hour = serializers.IntegerField(min_value=1, max_value=100000, required=False)
-    features = serializers.DictField(child=serializers.BooleanField(), required=False)
+    features = serializers.DictField(child=StrictBooleanField(), required=False)
     knowledge_base = serializers.DictField(required=False)
-    fallback_enabled = serializers.BooleanField(required=False)
+    fallback_enabled = StrictBooleanField(required=False)
     fallback_message = StrictCharField(max_length=2000, required=False, allow_blank=True)
     base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     azure_endpoint = serializers.URLField(max_length=500, required=False, allow_blank=True)

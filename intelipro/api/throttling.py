@@ -120,7 +120,7 @@ def is_trusted_proxy(host: str) -> bool:
     return any(address in network for network in networks)
 
 
-def _valid_ip(host: str) -> bool:
+def valid_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -143,11 +143,11 @@ def client_ip(request: HttpRequest) -> str:
     hops = [h for h in hops if h]
     for host in reversed(hops):
         if not is_trusted_proxy(host):
-            return host if _valid_ip(host) else remote
+            return host if valid_ip(host) else remote
     if hops:  # every hop is a trusted proxy: the first one is the origin
-        return hops[0] if _valid_ip(hops[0]) else remote
+        return hops[0] if valid_ip(hops[0]) else remote
     real_ip = request.META.get("HTTP_X_REAL_IP", "").strip()
-    return real_ip if _valid_ip(real_ip) else remote
+    return real_ip if valid_ip(real_ip) else remote
 
 
 class CacheRateThrottle(BaseThrottle):

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from intelipro.api.fields import StrictCharField
+from intelipro.api.fields import StrictBooleanField, StrictCharField
 from notifications.models import (
     Notification,
     NotificationPreference,
@@ -75,9 +75,9 @@ class UnreadCountSerializer(serializers.Serializer):
 
 
 class ChannelSwitchesSerializer(serializers.Serializer):
-    in_app = serializers.BooleanField(required=False)
-    email = serializers.BooleanField(required=False)
-    push = serializers.BooleanField(required=False)
+    in_app = StrictBooleanField(required=False)
+    email = StrictBooleanField(required=False)
+    push = StrictBooleanField(required=False)
 
 
 @extend_schema_field(
@@ -91,7 +91,7 @@ class ClockTimeField(serializers.TimeField):
 
 
 class QuietHoursSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField(required=False)
+    enabled = StrictBooleanField(required=False)
     start = ClockTimeField(required=False, allow_null=True)
     end = ClockTimeField(required=False, allow_null=True)
     timezone = StrictCharField(required=False, max_length=64)

@@ -382,3 +382,15 @@ def test_a_text_field_refuses_a_number(agent_client):
 
     assert response.status_code == 400
     assert "phone" in response.json()["error"]["details"]
+
+
+@pytest.mark.django_db
+def test_a_request_without_a_peer_address_is_audited_without_an_ip(agent_client):
+    from core.models import AuditEvent
+
+    response = agent_client.patch(
+        "/api/v1/auth/me", {"first_name": "Ann"}, format="json", REMOTE_ADDR=""
+    )
+
+    assert response.status_code == 200
+    assert AuditEvent.objects.latest("pk").ip_address is None

@@ -3,9 +3,9 @@ search) plus account, thread, customer, case, sentiment label and read status.""
 
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
-from rest_framework.exceptions import ValidationError
 
 from emails.models import Email
+from intelipro.api.filters import filter_by_assignee
 
 STATUS_CHOICES = [("all", "All"), *Email.Status.choices]
 CATEGORY_CHOICES = [("all", "All"), *Email.Category.choices]
@@ -39,16 +39,7 @@ class EmailFilter(filters.FilterSet):
         return queryset if value == "all" else queryset.filter(**{name: value})
 
     def filter_assigned_to(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if value in ("", "all"):
-            return queryset
-        if value == "unassigned":
-            return queryset.filter(assigned_to__isnull=True)
-        if value == "me":
-            return queryset.filter(assigned_to=self.request.user.pk)
-        if not value.isdigit():
-            raise ValidationError({"assigned_to": ["A user id, `me` or `unassigned`."]})
-        return queryset.filter(assigned_to=int(value))
+        return filter_by_assignee(queryset, value, user_id=self.request.user.pk)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

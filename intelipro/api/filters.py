@@ -60,3 +60,18 @@ class FilterBackend(DjangoFilterBackend):
                     errors[name] = ["Out of range."]
         if errors:
             raise ValidationError(errors)
+
+
+def filter_by_assignee(queryset: QuerySet, value: str, *, user_id: int) -> QuerySet:
+    """The `assigned_to` query parameter every assignable list shares: a user id, `me`,
+    `unassigned`, or `all`/empty for no filter; anything else is a 400."""
+    value = value.strip()
+    if value in ("", "all"):
+        return queryset
+    if value == "unassigned":
+        return queryset.filter(assigned_to__isnull=True)
+    if value == "me":
+        return queryset.filter(assigned_to=user_id)
+    if not value.isdigit():
+        raise ValidationError({"assigned_to": ["A user id, `me` or `unassigned`."]})
+    return queryset.filter(assigned_to=int(value))

@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
+from intelipro.api.filters import filter_by_assignee
 from renewals import lifecycle
 from renewals.models import Customer, Policy, RenewalCase
 from renewals.selectors import customer_search_q
@@ -108,18 +109,7 @@ class CaseFilter(filters.FilterSet):
         return queryset if value == "all" else queryset.filter(policy__policy_type=value)
 
     def filter_assigned_to(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if value in ("", "all"):
-            return queryset
-        if value == "unassigned":
-            return queryset.filter(assigned_to__isnull=True)
-        if value == "me":
-            return queryset.filter(assigned_to=self.request.user.pk)
-        if not value.isdigit():
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError({"assigned_to": ["A user id, `me` or `unassigned`."]})
-        return queryset.filter(assigned_to=int(value))
+        return filter_by_assignee(queryset, value, user_id=self.request.user.pk)
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
